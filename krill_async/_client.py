@@ -1,0 +1,144 @@
+"""The client: one Krill deployment, one connection pool, shared safely by many tasks."""
+
+from __future__ import annotations
+
+import ssl as _ssl
+from collections.abc import Mapping
+from functools import cached_property
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from ._auth import Auth, BasicAuth, BearerToken
+from ._paging import DEFAULT_EXPORT_PAGE_SIZE, DEFAULT_PAGE_SIZE
+from ._resource import App
+from ._timeouts import Timeout, TimeoutTypes, resolve_timeout
+from ._transport import Response, Transport
+from ._urls import encode_params, join_api_path, normalise_base_url
+from .apps import Isp
+
+__all__ = ["Krill"]
+
+_VERSION = "0.1.0"
+
+
+class Krill:
+    """Async client for one Krill deployment.
+
+    Use it as ``async with Krill(url, auth=...) as krill:`` or call :meth:`aclose` yourself; it is safe to
+    share one client between many concurrent tasks (create it in your web app's lifespan).
+
+    ``auth`` is a ``(username, password)`` tuple (HTTP Basic), a :class:`JWTLogin`, a :class:`BearerToken`
+    or any :class:`Auth`; ``token`` is a shortcut for ``BearerToken(token)``. ``concurrency`` sizes the
+    connection pool and is the default for exports. Pass ``session`` to use your own
+    ``aiohttp.ClientSession`` (the client then never closes it); ``ssl`` takes an ``ssl.SSLContext`` for
+    a private CA (``False`` disables verification: never do that in production).
+    """
+
+    def __init__(
+        self,
+        base_url: str | URL,
+        *,
+        auth: Auth | tuple[str, str] | None = None,
+        token: str | None = None,
+        timeout: Timeout | float | None = None,
+        concurrency: int = 8,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        export_page_size: int = DEFAULT_EXPORT_PAGE_SIZE,
+        session: aiohttp.ClientSession | None = None,
+        ssl: _ssl.SSLContext | bool = True,
+        user_agent: str | None = None,
+    ) -> None:
+        if auth is not None and token is not None:
+            raise ValueError("give either auth= or token=, not both")
+        if isinstance(auth, tuple):
+            if len(auth) != 2 or not all(isinstance(part, str) for part in auth):
+                raise TypeError("auth tuple must be (username, password)")
+            auth = BasicAuth(*auth)
+        elif token is not None:
+            auth = BearerToken(token)
+        elif auth is not None and not isinstance(auth, Auth):
+            raise TypeError("auth must be a (username, password) tuple or an Auth instance")
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        if page_size < 1 or export_page_size < 1:
+            raise ValueError("page sizes must be positive")
+        self.root = normalise_base_url(base_url)
+        self.timeout = resolve_timeout(timeout, Timeout())
+        self.concurrency = concurrency
+        self.page_size = page_size
+        self.export_page_size = export_page_size
+        self.auth = auth
+        self.transport = Transport(
+            root=self.root,
+            auth=auth,
+            timeout=self.timeout,
+            max_connections=concurrency,
+            session=session,
+            ssl_context=ssl,
+            user_agent=user_agent or f"krill-async/{_VERSION} aiohttp/{aiohttp.__version__}",
+        )
+
+    def __repr__(self) -> str:
+        auth = type(self.auth).__name__ if self.auth is not None else None
+        return f"<Krill {self.root} auth={auth} concurrency={self.concurrency}>"
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Krill:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool the client created (a caller-owned session is left open)."""
+        await self.transport.aclose()
+
+    @property
+    def closed(self) -> bool:
+        return self.transport.closed
+
+    # -- namespaces -----------------------------------------------------------------------------------
+
+    @cached_property
+    def isp(self) -> Isp:
+        """CRM: customers, CPEs, POTS lines."""
+        return Isp(self)
+
+    def app(self, name: str) -> App:
+        """Any app by name, for resources this library does not declare: ``krill.app("pbx").resource("queues")``."""
+        return App(self, name)
+
+    # -- raw access -----------------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: TimeoutTypes = None,
+    ) -> Response:
+        """Send any request. ``path`` is relative to ``/api/v2/`` (``"isp/cpes/74/"``), or absolute from
+        the deployment root (``"/api/cpes/"`` for API v1). Returns the complete :class:`Response`;
+        HTTP errors raise like everywhere else."""
+        return await self.transport.request(
+            method,
+            join_api_path(self.root, path),
+            params=encode_params(params),
+            json=json,
+            data=data,
+            headers=headers,
+            timeout=resolve_timeout(timeout, self.timeout),
+        )

@@ -1,0 +1,66 @@
+"""Page planning for DRF LimitOffsetPagination: pure functions, no I/O.
+
+The facts this encodes: ``offset`` is 0-based; the server may cap ``limit`` silently, so the effective
+page size is what the server answered (the ``limit`` of ``next``, else the offset step, else the number
+of results), never what was asked; ``count`` is not a snapshot, so after the planned pages the last
+``next`` is still followed in case the collection grew.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from yarl import URL
+
+from ._urls import query_int
+from .errors import PaginationError
+
+#: Page size the client asks for when the caller does not choose one (Krill's own default may be 10).
+DEFAULT_PAGE_SIZE = 100
+#: Page size for concurrent exports: large enough to amortise latency, small enough for a server cap.
+DEFAULT_EXPORT_PAGE_SIZE = 500
+
+
+def effective_page_size(*, requested: int, offset: int, next_url: URL | None, received: int) -> int:
+    """The page size the server really uses, learnt from one answered page."""
+    if next_url is not None:
+        limit = query_int(next_url, "limit")
+        if limit is not None and limit > 0:
+            return limit
+        next_offset = query_int(next_url, "offset")
+        if next_offset is not None and next_offset > offset:
+            return next_offset - offset
+    return received if received > 0 else max(1, requested)
+
+
+def plan_offsets(*, first_offset: int, page_size: int, count: int, end: int | None = None) -> range:
+    """Offsets of the pages still to fetch after the first one, from ``count`` (and an optional end)."""
+    if page_size <= 0:
+        raise ValueError("page_size must be positive")
+    stop = count if end is None else min(count, end)
+    return range(first_offset + page_size, max(stop, first_offset + page_size), page_size)
+
+
+def offset_of(url: URL) -> int:
+    """The 0-based offset a page URL asks for (absent means 0, as DRF drops ``offset=0``)."""
+    value = query_int(url, "offset")
+    return value if value is not None and value >= 0 else 0
+
+
+@dataclass
+class LinkGuard:
+    """Refuses ``next`` links that do not move forward: a server bug must not loop a client forever."""
+
+    last_offset: int = -1
+
+    def check(self, url: URL) -> int:
+        offset = offset_of(url)
+        if offset <= self.last_offset:
+            raise PaginationError(
+                f"the server's next link goes back to offset {offset} (already at {self.last_offset}); "
+                "stopping to avoid an endless loop. Report this server behaviour, or page with explicit "
+                "offsets.",
+                url=str(url),
+            )
+        self.last_offset = offset
+        return offset

@@ -1,0 +1,63 @@
+"""Timeouts with sane defaults, where "no limit" must be said out loud."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import aiohttp
+
+__all__ = ["Timeout", "TimeoutTypes"]
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """Limits in seconds for one request, body included.
+
+    ``connect``: establishing the connection (pool wait included); ``read``: the longest silence while
+    reading the answer; ``total``: the whole request. ``None`` is refused on purpose: an unlimited
+    timeout must be written ``math.inf``, so it never happens by accident.
+    """
+
+    total: float = 60.0
+    connect: float = 10.0
+    read: float = 30.0
+
+    def __post_init__(self) -> None:
+        for name in ("total", "connect", "read"):
+            value = getattr(self, name)
+            if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(
+                    f"Timeout.{name} must be a number of seconds (use math.inf for no limit), not {value!r}"
+                )
+            if value <= 0 or value != value:
+                raise ValueError(f"Timeout.{name} must be positive, not {value!r}")
+
+    @classmethod
+    def seconds(cls, total: float, *, base: Timeout | None = None) -> Timeout:
+        """A timeout whose total is ``total``, its connect/read limits no longer than that."""
+        base = base or cls()
+        return replace(base, total=total, connect=min(base.connect, total), read=min(base.read, total))
+
+    def to_aiohttp(self) -> aiohttp.ClientTimeout:
+        def finite(value: float) -> float | None:
+            return None if math.isinf(value) else float(value)
+
+        return aiohttp.ClientTimeout(
+            total=finite(self.total), connect=finite(self.connect), sock_read=finite(self.read)
+        )
+
+
+#: What ``timeout=`` accepts: a :class:`Timeout`, a total in seconds, or ``None`` for the client default.
+TimeoutTypes = Timeout | float | int | None
+
+
+def resolve_timeout(value: TimeoutTypes, default: Timeout) -> Timeout:
+    """The effective timeout of one call: ``None`` means the client's default, never "unlimited"."""
+    if value is None:
+        return default
+    if isinstance(value, Timeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"timeout must be a Timeout, a number of seconds or None, not {value!r}")
+    return Timeout.seconds(float(value), base=default)

@@ -1,0 +1,173 @@
+"""URL building and link rebasing: pure functions, no I/O.
+
+Krill answers pagination links that name an internal host or plain http (``http://pre1:4280/api/v2/...``)
+or are relative (``/api/v2/rubik/services/?limit=5``). The client never follows such a link verbatim: it
+keeps its own scheme, host, port and path prefix and takes only the API path and query from the link.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import enum
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from yarl import URL
+
+from .errors import InvalidIdentifier, UnsafeURLError
+
+_API_MARKER = "/api/"
+_SECRET_PARAMS = frozenset({"token", "access", "refresh", "password", "passwd", "secret", "api_key", "key"})
+_FORBIDDEN_ID_CHARS = re.compile(r"[\x00-\x1f\x7f/\\?#]")
+
+
+def normalise_base_url(base_url: str | URL) -> URL:
+    """The deployment root: scheme, host, port and any reverse-proxy path prefix, ending in ``/``.
+
+    Accepts ``https://host``, ``https://host/prefix/`` and, forgivingly, a URL that already ends in
+    ``/api/v2`` or ``/api``.
+    """
+    url = URL(str(base_url))
+    if not url.scheme or not url.host:
+        raise ValueError(f"base_url must be absolute, like 'https://krill.example.net', not {str(base_url)!r}")
+    if url.scheme not in ("http", "https"):
+        raise ValueError(f"base_url scheme must be http or https, not {url.scheme!r}")
+    if url.user or url.password:
+        raise ValueError("put credentials in Krill(auth=...), not in base_url")
+    path = url.path.rstrip("/")
+    for suffix in ("/api/v2", "/api"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+            break
+    return url.with_path(path + "/").with_query(None).with_fragment(None)
+
+
+def same_origin(a: URL, b: URL) -> bool:
+    """True when both URLs share scheme, host and effective port (RFC 6454 origin)."""
+    return (a.scheme, (a.host or "").lower(), a.port) == (b.scheme, (b.host or "").lower(), b.port)
+
+
+def join_api_path(root: URL, path: str) -> URL:
+    """URL for ``path`` under the deployment root.
+
+    ``"isp/cpes/"`` is relative to ``/api/v2/``; ``"/api/cpes/"`` is relative to the root (v1 and any
+    other absolute API path). A full URL is accepted only on the configured origin.
+    """
+    if "://" in path:
+        url = URL(path)
+        if not same_origin(url, root):
+            raise UnsafeURLError(
+                f"refusing to send credentials to {url.origin()}: the client is configured for "
+                f"{root.origin()}; create another Krill client for that server"
+            )
+        return url
+    if path.startswith("/"):
+        return root.with_path(root.path.rstrip("/") + path)
+    return root.with_path(root.path + "api/v2/" + path)
+
+
+def rebase_link(link: str, *, root: URL, request_url: URL) -> URL:
+    """Turn a ``next``/``previous`` link into a URL on our own origin and prefix.
+
+    The link's path from ``/api/`` on and its query are kept byte-exact; scheme, host, port and the
+    path prefix come from ``root``. A link without a leading ``/`` resolves against ``request_url``.
+    """
+    if not isinstance(link, str) or not link.strip():
+        raise ValueError("empty pagination link")
+    parsed = URL(link.strip(), encoded=True)
+    if not parsed.is_absolute() and not parsed.raw_path.startswith("/"):
+        parsed = request_url.join(parsed)
+    raw_path = parsed.raw_path or "/"
+    prefix = root.raw_path.rstrip("/")
+    index = raw_path.find(_API_MARKER)
+    if index >= 0:
+        api_path = raw_path[index:]
+    elif prefix and (raw_path == prefix or raw_path.startswith(prefix + "/")):
+        api_path = raw_path[len(prefix) :]
+    else:
+        api_path = raw_path
+    return URL.build(
+        scheme=root.scheme,
+        host=root.raw_host or "",
+        port=root.explicit_port,
+        path=prefix + api_path,
+        query_string=parsed.raw_query_string,
+        encoded=True,
+    )
+
+
+def quote_identifier(value: int | str) -> str:
+    """Validate a record identifier and percent-quote it for one path segment.
+
+    Strings are kept byte-exact (Rubik ids carry trailing spaces); separators, control characters and
+    dot segments are refused so an id can never change which resource is addressed.
+    """
+    if isinstance(value, bool):
+        raise InvalidIdentifier(f"identifier must be an int or str, not bool ({value!r})")
+    if isinstance(value, int):
+        if value < 0:
+            raise InvalidIdentifier(f"identifier must not be negative: {value}")
+        return str(value)
+    if not isinstance(value, str):
+        raise InvalidIdentifier(f"identifier must be an int or str, not {type(value).__name__}")
+    if not value or value.strip() in ("", ".", ".."):
+        raise InvalidIdentifier(f"identifier {value!r} is empty or a dot segment")
+    if _FORBIDDEN_ID_CHARS.search(value):
+        raise InvalidIdentifier(f"identifier {value!r} contains '/', '\\', '?', '#' or a control character")
+    return quote(value, safe="")
+
+
+def format_param(value: Any) -> str:
+    """One query value as Krill/Django expects it (``true``/``false``, ISO dates, comma lists)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        return format_param(value.value)
+    if isinstance(value, (int, float, decimal.Decimal, str)):
+        return str(value)
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return ",".join(format_param(v) for v in items)
+    raise TypeError(f"cannot send {type(value).__name__} as a query parameter")
+
+
+def encode_params(params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None) -> list[tuple[str, str]]:
+    """Query pairs in a stable order; ``None`` values are dropped (meaning: no filter)."""
+    if params is None:
+        return []
+    items = params.items() if isinstance(params, Mapping) else params
+    return [(str(k), format_param(v)) for k, v in items if v is not None]
+
+
+def with_params(url: URL, params: Iterable[tuple[str, str]]) -> URL:
+    """``url`` with ``params`` replacing any parameters of the same name, others kept in order."""
+    pairs = list(params)
+    names = {k for k, _ in pairs}
+    kept = [(k, v) for k, v in url.query.items() if k not in names]
+    return url.with_query(kept + pairs)
+
+
+def query_int(url: URL, name: str) -> int | None:
+    """An integer query parameter of ``url``, or None when absent or not an integer."""
+    value = url.query.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def redact_url(url: URL | str) -> str:
+    """The URL as text with secret-looking query values and userinfo replaced by ``***``."""
+    parsed = URL(str(url))
+    if parsed.user or parsed.password:
+        parsed = parsed.with_user(None)
+    if any(k.lower() in _SECRET_PARAMS for k in parsed.query):
+        parsed = parsed.with_query([(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in parsed.query.items()])
+    return str(parsed)

@@ -1,0 +1,5 @@
+"""Per-app namespaces: thin declarations of resources over the generic machinery."""
+
+from .isp import Isp
+
+__all__ = ["Isp"]

@@ -1,0 +1,248 @@
+"""One exception hierarchy for everything that can go wrong talking to Krill.
+
+Every error the library raises is a :class:`KrillError`; each message says what happened and what to do
+next. URLs in messages have secret-looking query parameters redacted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "APIStatusError",
+    "BadRequest",
+    "ConnectError",
+    "DecodeError",
+    "Forbidden",
+    "InvalidCredentials",
+    "InvalidIdentifier",
+    "KrillError",
+    "MethodNotAllowed",
+    "NotFound",
+    "PaginationError",
+    "RequestTimeout",
+    "ServerError",
+    "Throttled",
+    "TransportError",
+    "Unauthorized",
+    "UnsafeURLError",
+]
+
+
+class KrillError(Exception):
+    """Base of every error raised by krill_async."""
+
+
+class TransportError(KrillError):
+    """The request did not get a complete HTTP answer (network, TLS, timeout)."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class ConnectError(TransportError):
+    """Could not connect, or the connection broke before the answer was complete."""
+
+
+class RequestTimeout(TransportError):
+    """The request exceeded one of its timeouts (connect, read or total)."""
+
+
+class UnsafeURLError(KrillError, ValueError):
+    """A URL would send credentials to an origin other than the configured one."""
+
+
+class InvalidIdentifier(KrillError, ValueError):
+    """A path identifier (record id, name) cannot be placed safely in a URL."""
+
+
+class DecodeError(KrillError):
+    """The server answered, but the body is not the JSON shape expected."""
+
+    def __init__(self, message: str, *, url: str = "", offset: int | None = None, body_excerpt: bytes = b"") -> None:
+        super().__init__(message)
+        self.url = url
+        self.offset = offset
+        self.body_excerpt = body_excerpt
+
+
+class PaginationError(KrillError):
+    """Paging through a collection went wrong (a `next` link loops or goes backwards)."""
+
+    def __init__(self, message: str, *, url: str = "") -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class APIStatusError(KrillError):
+    """Krill answered with an HTTP error status.
+
+    ``detail`` is DRF's ``detail`` message when present; ``field_errors`` maps field names (and
+    ``non_field_errors``) to DRF's validation messages.
+    """
+
+    status: int = 0
+    hint: str = "Check the request against the Krill API documentation."
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        method: str,
+        url: str,
+        detail: str | None = None,
+        field_errors: Mapping[str, list[str]] | None = None,
+        body: bytes = b"",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.method = method
+        self.url = url
+        self.detail = detail
+        self.field_errors: dict[str, list[str]] = dict(field_errors or {})
+        self.body = body
+        self.headers: dict[str, str] = dict(headers or {})
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        parts = [f"{self.method} {self.url} -> HTTP {self.status}"]
+        if self.detail:
+            parts.append(f": {self.detail}")
+        if self.field_errors:
+            fields = "; ".join(f"{k}: {' '.join(v)}" for k, v in self.field_errors.items())
+            parts.append(f" [{fields}]")
+        text = "".join(parts)
+        return f"{text}{'' if text.endswith('.') else '.'} {self.hint}"
+
+
+class BadRequest(APIStatusError):
+    status = 400
+    hint = "Krill rejected the request data; fix the fields listed in `field_errors`."
+
+
+class Unauthorized(APIStatusError):
+    status = 401
+    hint = "Check the credentials or token given to Krill(auth=...)."
+
+
+class InvalidCredentials(Unauthorized):
+    """Login was refused. Never retried: Krill bans IPs after repeated failed logins."""
+
+    hint = (
+        "Krill refused the username/password. They are not retried automatically because Krill bans IPs "
+        "after repeated failed logins; fix the credentials and create a new client."
+    )
+
+
+class Forbidden(APIStatusError):
+    status = 403
+    hint = "The user lacks the Django permission or realm for this resource; ask a Krill administrator."
+
+
+class NotFound(APIStatusError):
+    status = 404
+    hint = "Check the path and the record id (the record may be outside your realms or deleted)."
+
+
+class MethodNotAllowed(APIStatusError):
+    status = 405
+    hint = "This resource does not support that method (see the `Allow` header)."
+
+
+class Throttled(APIStatusError):
+    """HTTP 429. ``retry_after`` holds the server's ``Retry-After`` in seconds when it sent one."""
+
+    status = 429
+    hint = "Krill is throttling requests; lower the concurrency or wait `retry_after` seconds."
+
+    def __init__(self, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(**kwargs)
+
+
+class ServerError(APIStatusError):
+    status = 500
+    hint = "Krill failed internally; retry later, and report it to Phicus if it persists."
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    429: Throttled,
+}
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date); None when absent or garbled."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        import datetime as _dt
+
+        now = _dt.datetime.now(tz=when.tzinfo or _dt.timezone.utc)
+        seconds = (when - now).total_seconds()
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):  # NaN or infinite
+        return None
+    return max(0.0, seconds)
+
+
+def _drf_messages(value: object) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) if not isinstance(v, (dict, list)) else repr(v) for v in value]
+    return [str(value)]
+
+
+def parse_error_body(body: bytes) -> tuple[str | None, dict[str, list[str]]]:
+    """Split a DRF error body into ``detail`` and field errors; tolerate HTML and garbage."""
+    import msgspec
+
+    try:
+        data = msgspec.json.decode(body)
+    except (msgspec.DecodeError, ValueError):
+        return None, {}
+    if isinstance(data, list):  # DRF ValidationError raised with a list
+        return "; ".join(_drf_messages(data)) or None, {}
+    if not isinstance(data, dict):
+        return None, {}
+    detail = data.get("detail")
+    fields = {str(k): _drf_messages(v) for k, v in data.items() if k not in ("detail", "code", "messages")}
+    return (str(detail) if detail is not None else None), fields
+
+
+def status_error(*, status: int, method: str, url: str, body: bytes, headers: Mapping[str, str]) -> APIStatusError:
+    """Map an HTTP error answer to the matching typed error (pure: no I/O)."""
+    detail, fields = parse_error_body(body)
+    if detail is None and not fields and body:
+        # An nginx/HTML error page says little; keep a short excerpt as the detail.
+        text = body[:200].decode("utf-8", "replace").strip()
+        detail = " ".join(text.split()) or None
+    cls = _STATUS_CLASSES.get(status)
+    if cls is None:
+        cls = ServerError if status >= 500 else APIStatusError
+    kwargs: dict[str, Any] = dict(
+        status=status,
+        method=method,
+        url=url,
+        detail=detail,
+        field_errors=fields,
+        body=body[:4096],
+        headers=headers,
+    )
+    if cls is Throttled:
+        return Throttled(retry_after=parse_retry_after(headers.get("Retry-After")), **kwargs)
+    return cls(**kwargs)

@@ -1,0 +1,87 @@
+"""Standalone simulator: ``python -m krill_async.testing --port 4780 --cpes 50000``.
+
+Prints ``Krill simulator listening on http://HOST:PORT`` once ready, then serves until SIGINT or
+SIGTERM and exits cleanly. Try it with the vendor's own example:
+``http -a usuario:contraseña :4780/api/v2/isp/cpes/ attrs==id limit==3 offset==42``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Sequence
+
+from ._data import Network
+from ._server import KrillSimulator, SimulatorConfig
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m krill_async.testing", description=__doc__.splitlines()[0])
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=4780, help="0 picks a free port")
+    p.add_argument("--cpes", type=int, default=200)
+    p.add_argument("--customers", type=int, default=None, help="default: cpes // 2")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--latency-ms", type=float, default=0.0, help="added before every response")
+    p.add_argument("--page-size", type=int, default=10, help="default limit")
+    p.add_argument("--max-limit", type=int, default=1000)
+    p.add_argument("--links", choices=["internal", "absolute", "relative"], default="internal")
+    p.add_argument("--internal-origin", default="http://pre1:4280")
+    p.add_argument("--user", action="append", default=None, metavar="USER:PASSWORD", help="repeatable; default usuario")
+    p.add_argument("--token-lifetime", type=float, default=86400.0, help="access token lifetime (s)")
+    p.add_argument("--refresh-token-lifetime", type=float, default=604800.0)
+    return p
+
+
+def _config(args: argparse.Namespace) -> SimulatorConfig:
+    config = SimulatorConfig(
+        seed=args.seed,
+        customers=args.customers,
+        cpes=args.cpes,
+        default_page_size=args.page_size,
+        max_limit=args.max_limit,
+        links=args.links,
+        internal_origin=args.internal_origin,
+        access_token_lifetime=args.token_lifetime,
+        refresh_token_lifetime=args.refresh_token_lifetime,
+        latency=args.latency_ms / 1000.0,
+        host=args.host,
+        port=args.port,
+    )
+    if args.user:
+        users: dict[str, str] = {}
+        for item in args.user:
+            name, sep, password = item.partition(":")
+            if not sep:
+                raise SystemExit(f"--user expects USER:PASSWORD, got {item!r}")
+            users[name] = password
+        config.users = users
+    return config
+
+
+async def _serve(config: SimulatorConfig) -> None:
+    network = Network.generate(seed=config.seed, customers=config.customers, cpes=config.cpes)
+    network.warm()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with KrillSimulator(config, network) as sim:
+        print(f"Krill simulator listening on {sim.url}", flush=True)
+        await stop.wait()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """CLI entry point."""
+    args = _parser().parse_args(argv)
+    # KeyboardInterrupt only escapes if the signal arrives before the handlers are installed.
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(_config(args)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

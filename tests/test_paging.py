@@ -1,0 +1,56 @@
+"""Page planning (pure functions, no HTTP)."""
+
+from __future__ import annotations
+
+import pytest
+from yarl import URL
+
+from krill_async import PaginationError
+from krill_async._paging import LinkGuard, effective_page_size, offset_of, plan_offsets
+
+
+def test_effective_size_from_capped_limit_in_next() -> None:
+    # asked 5000, server capped at 1000: DRF writes the capped limit into `next`
+    nxt = URL("https://k/api/v2/isp/cpes/?limit=1000&offset=1000")
+    assert effective_page_size(requested=5000, offset=0, next_url=nxt, received=1000) == 1000
+
+
+def test_effective_size_from_offset_step_when_next_has_no_limit() -> None:
+    nxt = URL("https://k/api/v2/x/?offset=250")
+    assert effective_page_size(requested=1000, offset=0, next_url=nxt, received=250) == 250
+
+
+def test_effective_size_from_results_when_next_is_silent() -> None:
+    nxt = URL("https://k/api/v2/x/?cursor=abc")
+    assert effective_page_size(requested=1000, offset=0, next_url=nxt, received=300) == 300
+
+
+def test_effective_size_last_or_empty_page() -> None:
+    assert effective_page_size(requested=100, offset=0, next_url=None, received=7) == 7
+    assert effective_page_size(requested=100, offset=0, next_url=None, received=0) == 100
+
+
+def test_plan_offsets() -> None:
+    assert list(plan_offsets(first_offset=0, page_size=1000, count=3500)) == [1000, 2000, 3000]
+    assert list(plan_offsets(first_offset=0, page_size=1000, count=1000)) == []
+    assert list(plan_offsets(first_offset=0, page_size=10, count=0)) == []
+    assert list(plan_offsets(first_offset=42, page_size=3, count=50)) == [45, 48]
+    assert list(plan_offsets(first_offset=0, page_size=10, count=100, end=35)) == [10, 20, 30]
+    with pytest.raises(ValueError):
+        plan_offsets(first_offset=0, page_size=0, count=10)
+
+
+def test_offset_of() -> None:
+    assert offset_of(URL("https://k/x/?limit=5")) == 0  # DRF drops offset=0 in `previous`
+    assert offset_of(URL("https://k/x/?limit=5&offset=10")) == 10
+    assert offset_of(URL("https://k/x/?offset=junk")) == 0
+
+
+def test_link_guard_refuses_loops_and_backward_links() -> None:
+    guard = LinkGuard()
+    guard.check(URL("https://k/x/?limit=5"))
+    guard.check(URL("https://k/x/?limit=5&offset=5"))
+    with pytest.raises(PaginationError, match="endless loop"):
+        guard.check(URL("https://k/x/?limit=5&offset=5"))
+    with pytest.raises(PaginationError):
+        guard.check(URL("https://k/x/?limit=5&offset=0"))
