@@ -57,7 +57,16 @@ class Pots(Record):
     cpe: int | None = None
 
 
-class CpeActions(Record):
+class _PathSet(Record):
+    """Named paths with lookup by name, for code that gets the name from elsewhere (a CLI, a config)."""
+
+    def get(self, name: str) -> str | None:
+        """The path called ``name``, or None when the record does not carry it."""
+        value = getattr(self, name, None) if name in self.__struct_fields__ else None
+        return value if isinstance(value, str) else None
+
+
+class CpeActions(_PathSet):
     """Paths of a CPE's actions, from ``_links.actions`` (the prefix differs between deployments:
     ``/api/v2/cpes/{id}/...`` or ``/api/v2/isp/cpes/{id}/...``).
 
@@ -71,13 +80,8 @@ class CpeActions(Record):
     reprovision: str | None = None
     unprovision: str | None = None
 
-    def get(self, name: str) -> str | None:
-        """The path of action ``name``, or None when the record does not offer it."""
-        value = getattr(self, name, None) if name in self.__struct_fields__ else None
-        return value if isinstance(value, str) else None
 
-
-class CpeLinkPaths(Record):
+class CpeLinkPaths(_PathSet):
     """Paths of a CPE's related resources, from ``_links.links``."""
 
     cdrs: str | None = None
@@ -91,11 +95,6 @@ class CpeLinkPaths(Record):
     model: str | None = None
     potses: str | None = None
     profile: str | None = None
-
-    def get(self, name: str) -> str | None:
-        """The path of link ``name``, or None when the record does not carry it."""
-        value = getattr(self, name, None) if name in self.__struct_fields__ else None
-        return value if isinstance(value, str) else None
 
 
 class CpeLinks(Record):
