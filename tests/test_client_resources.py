@@ -30,6 +30,7 @@ from krill_async import (
     ServerError,
     Throttled,
     Timeout,
+    Unauthorized,
     UnsafeURLError,
 )
 from krill_async.testing import KrillSimulator
@@ -268,3 +269,14 @@ async def test_redirect_to_another_origin_is_not_followed_with_credentials() -> 
             with pytest.raises(UnsafeURLError):
                 await krill.request("GET", f"{other_url}/api/v2/isp/cpes/1/")
     assert hits == []  # the other origin never saw a request, let alone credentials
+
+
+async def test_simulated_extension_app_and_unknown_app(krill_simulator: KrillSimulator) -> None:
+    async with Krill(krill_simulator.url, auth=AUTH) as krill:
+        names = [app["name"] async for app in krill.app("me").resource("apps").list(page_size=4)]
+        assert "isp" in names and "monitoring" in names
+        with pytest.raises(NotFound):
+            await krill.app("nonexistent").resource("things").list().first_page()
+    async with Krill(krill_simulator.url) as anonymous:
+        with pytest.raises(Unauthorized):
+            await anonymous.app("me").resource("apps").list().first_page()

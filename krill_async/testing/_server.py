@@ -28,6 +28,7 @@ import msgspec
 from aiohttp import web
 
 from . import _jwt
+from ._apps import AppRequest, handler_for
 from ._data import (
     CPE_SCHEMA,
     CUSTOMER_SCHEMA,
@@ -71,6 +72,7 @@ _ALLOW_POTS_LIST = "GET, HEAD, OPTIONS"
 _ALLOW_POTS_DETAIL = "GET, PUT, PATCH, HEAD, OPTIONS"
 _ALLOW_AUTH = "POST, OPTIONS"
 _AUTH_RE = re.compile(r"^/api/v2/auth/(login|token|refresh)/?$")
+_APP_RE = re.compile(r"^/api/v2/([a-z][a-z0-9_-]*)/(.*)$")
 _RESOURCE_RE = re.compile(r"^/api/(v2/isp/)?(cpes|customers|potses)(?:/([^/]+))?/?$")
 _BASIC_HEADER = 'Basic realm="api"'
 _BEARER_HEADER = 'Bearer realm="api"'
@@ -189,6 +191,23 @@ def _json_response(
     if headers:
         resp.headers.update(headers)
     return resp
+
+
+def envelope(count: int, nxt: str | None, prev: str | None, results: bytes) -> bytes:
+    """A DRF LimitOffsetPagination body around already-encoded, comma-joined records."""
+    return b"".join(
+        [
+            b'{"count":',
+            str(count).encode(),
+            b',"next":',
+            _ENCODER.encode(nxt),
+            b',"previous":',
+            _ENCODER.encode(prev),
+            b',"results":[',
+            results,
+            b"]}",
+        ]
+    )
 
 
 def _token_invalid(message: str) -> _HTTPError:
@@ -391,7 +410,12 @@ class KrillSimulator:
             return self._login(data, simplejwt=match.group(1) == "token")
         match = _RESOURCE_RE.match(path)
         if not match:
-            raise _HTTPError(404, {"detail": "Not found."})
+            app_match = _APP_RE.match(path)
+            handler = handler_for(app_match.group(1)) if app_match else None
+            if handler is None or app_match is None:
+                raise _HTTPError(404, {"detail": "Not found."})
+            self._authenticate(request)
+            return await handler(AppRequest(self, request, app_match.group(1), app_match.group(2), raw_query, items))
         v1 = match.group(1) is None
         kind: ResourceName = match.group(2)  # type: ignore[assignment]
         key = match.group(3)
@@ -664,26 +688,19 @@ class KrillSimulator:
                 count = len(ids)
                 page = ids[offset : offset + limit] if offset <= count else []
                 nxt, prev = page_links(self._link_base(request, raw_path), raw_query, count, limit, offset)
-                body = b"".join(
-                    [
-                        b'{"count":',
-                        str(count).encode(),
-                        b',"next":',
-                        _ENCODER.encode(nxt),
-                        b',"previous":',
-                        _ENCODER.encode(prev),
-                        b',"results":[',
-                        self._encode_records(kind, page, query, v1),
-                        b"]}",
-                    ]
-                )
+                body = envelope(count, nxt, prev, self._encode_records(kind, page, query, v1))
+        return await self.send_json(request, body, allow)
+
+    async def send_json(self, request: web.Request, body: bytes, allow: str | None = None) -> web.StreamResponse:
+        """A JSON answer; big bodies are streamed in ~128 KB writes with an exact Content-Length, like a
+        proxied gunicorn."""
         if len(body) <= _STREAM_THRESHOLD or request.method == "HEAD":
             return _json_response(200, body, allow)
-        # Big pages: stream ~128 KB writes with an exact Content-Length, like a proxied gunicorn.
         self.stats.bytes_sent += len(body)
         resp = web.StreamResponse(status=200, headers=_COMMON_HEADERS)
         resp.content_type = "application/json"
-        resp.headers["Allow"] = allow
+        if allow:
+            resp.headers["Allow"] = allow
         resp.content_length = len(body)
         await resp.prepare(request)
         view = memoryview(body)
