@@ -7,7 +7,7 @@ import math
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import anyio
 from anyio.abc import TaskGroup
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-__all__ = ["Export", "ListQuery", "Page"]
+__all__ = ["Export", "ListQuery", "Page", "PageFetcher", "fetch_page", "make_page"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,14 +61,28 @@ class Page(Generic[T]):
         )
 
 
-async def fetch_page(
-    transport: Transport, url: URL, model: Any, *, requested: int, timeout: Timeout | None
+class PageFetcher(Protocol):
+    """Fetches and decodes one page. The default reads the whole body; an app may plug in another (for
+    example one that decodes large bodies incrementally) and keep every iteration and export mode."""
+
+    async def __call__(
+        self, transport: Transport, url: URL, model: Any, *, requested: int, timeout: Timeout | None
+    ) -> Page[Any]: ...
+
+
+def make_page(
+    transport: Transport,
+    url: URL,
+    items: list[Any],
+    count: int | None,
+    next_link: str | None,
+    previous_link: str | None,
+    *,
+    requested: int,
 ) -> Page[Any]:
-    """GET one page and decode it; learn the effective page size from the answer."""
-    response = await transport.request("GET", url, timeout=timeout)
+    """A :class:`Page` from decoded parts: rebases its links and learns the effective page size."""
     offset = offset_of(url)
     shown = redact_url(url)
-    items, count, next_link, previous_link = decode_page(response.content, model, url=shown, offset=offset)
     try:
         next_url = rebase_link(next_link, root=transport.root, request_url=url) if next_link else None
         previous_url = rebase_link(previous_link, root=transport.root, request_url=url) if previous_link else None
@@ -76,6 +90,15 @@ async def fetch_page(
         raise PaginationError(f"unusable pagination link in {shown}: {exc}", url=shown) from None
     size = effective_page_size(requested=requested, offset=offset, next_url=next_url, received=len(items))
     return Page(items, count, offset, size, url, next_url, previous_url)
+
+
+async def fetch_page(
+    transport: Transport, url: URL, model: Any, *, requested: int, timeout: Timeout | None
+) -> Page[Any]:
+    """GET one page, read it whole and decode it."""
+    response = await transport.request("GET", url, timeout=timeout)
+    decoded = decode_page(response.content, model, url=redact_url(url), offset=offset_of(url))
+    return make_page(transport, url, *decoded, requested=requested)
 
 
 class ListQuery(Generic[T]):
@@ -98,6 +121,7 @@ class ListQuery(Generic[T]):
         timeout: Timeout | None = None,
         concurrency: int = 8,
         export_page_size: int | None = None,
+        page_fetcher: PageFetcher = fetch_page,
     ) -> None:
         if page_size <= 0:
             raise ValueError("page_size must be a positive integer")
@@ -112,6 +136,7 @@ class ListQuery(Generic[T]):
         self.timeout = timeout
         self._concurrency = concurrency
         self._export_page_size = export_page_size or page_size
+        self._page_fetcher = page_fetcher
 
     def __repr__(self) -> str:
         return f"<ListQuery {redact_url(self.page_url(self.offset, self.page_size))}>"
@@ -125,7 +150,7 @@ class ListQuery(Generic[T]):
 
     async def fetch(self, url: URL, *, requested: int | None = None) -> Page[T]:
         """Fetch one page by URL (for example a page's ``next_url``)."""
-        return await fetch_page(
+        return await self._page_fetcher(
             self._transport, url, self.model, requested=requested or self.page_size, timeout=self.timeout
         )
 

@@ -7,8 +7,9 @@ any record is handed to the caller, and breaking out of a loop never strands a c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from ._timeouts import Timeout
 from ._urls import join_api_path, redact_url, same_origin
 from .errors import (
     ConnectError,
+    IncompleteBody,
     KrillError,
     RequestTimeout,
     TransportError,
@@ -29,7 +31,7 @@ from .errors import (
     status_error,
 )
 
-__all__ = ["Response", "Transport"]
+__all__ = ["Response", "StreamingResponse", "Transport"]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
@@ -107,19 +109,9 @@ class Transport:
         """POST to an API path without credentials (login and token refresh)."""
         return await self.request("POST", join_api_path(self.root, path), authenticate=False, **kwargs)
 
-    async def request(
-        self,
-        method: str,
-        url: URL,
-        *,
-        params: list[tuple[str, str]] | None = None,
-        json: Any = None,
-        data: Any = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: Timeout | None = None,
-        authenticate: bool = True,
-    ) -> Response:
-        """Send one request and return the complete answer; raise a typed error for 4xx/5xx."""
+    def _prepare(
+        self, method: str, url: URL, params: list[tuple[str, str]] | None, json: Any, headers: Mapping[str, str] | None
+    ) -> tuple[str, URL, bytes | None, dict[str, str]]:
         method = method.upper()
         if params:
             url = url.update_query(params)
@@ -134,6 +126,72 @@ class Transport:
 
             body = msgspec.json.encode(json)
             extra_headers.setdefault("Content-Type", "application/json")
+        return method, url, body, extra_headers
+
+    async def request(
+        self,
+        method: str,
+        url: URL,
+        *,
+        params: list[tuple[str, str]] | None = None,
+        json: Any = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: Timeout | None = None,
+        authenticate: bool = True,
+    ) -> Response:
+        """Send one request and return the complete answer; raise a typed error for 4xx/5xx."""
+        method, url, body, extra = self._prepare(method, url, params, json, headers)
+        async with self._exchange(method, url, body, data, extra, timeout or self.timeout, authenticate) as (
+            raw,
+            final_method,
+            final_url,
+        ):
+            content = await raw.read()
+            return Response(final_method, final_url, raw.status, raw.headers, content)
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        url: URL,
+        *,
+        params: list[tuple[str, str]] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: Timeout | None = None,
+    ) -> AsyncIterator[StreamingResponse]:
+        """Send one request and give its successful answer as chunks, as they arrive.
+
+        Authentication, renewal, redirects and error statuses are handled exactly as by :meth:`request`.
+        Leaving the block releases the connection; failures while reading are typed errors
+        (:class:`~krill_async.IncompleteBody` when the body is cut short).
+        """
+        method, url, body, extra = self._prepare(method, url, params, json, headers)
+        async with self._exchange(method, url, body, None, extra, timeout or self.timeout, True) as (
+            raw,
+            final_method,
+            final_url,
+        ):
+            yield StreamingResponse(final_method, final_url, raw)
+
+    @contextlib.asynccontextmanager
+    async def _exchange(
+        self,
+        method: str,
+        url: URL,
+        body: bytes | None,
+        data: Any,
+        extra_headers: dict[str, str],
+        timeout: Timeout,
+        authenticate: bool,
+    ) -> AsyncIterator[tuple[aiohttp.ClientResponse, str, URL]]:
+        """The request loop: auth, one renewal after a 401, same-origin redirects, error statuses.
+
+        Yields the successful response unread; aiohttp failures raised while the caller reads it are
+        mapped to typed errors here too.
+        """
+        session = self._get_session()
         renewed = False
         redirects = 0
         while True:
@@ -143,27 +201,68 @@ class Transport:
                 value, generation = await self.auth.authorization(self.post_unauthenticated)
                 if value is not None:
                     request_headers["Authorization"] = value
-            response = await self._send(
-                method, url, headers=request_headers, body=body, data=data, timeout=timeout or self.timeout
-            )
-            if response.status in _REDIRECTS and "Location" in response.headers:
-                target = url.join(URL(response.headers["Location"]))
+            shown = redact_url(url)
+            try:
+                async with session.request(
+                    method,
+                    url,
+                    headers=request_headers,
+                    data=body if body is not None else data,
+                    timeout=timeout.to_aiohttp(),
+                    allow_redirects=False,
+                    ssl=self._ssl,
+                ) as raw:
+                    status = raw.status
+                    if 200 <= status < 300 or (status < 400 and status not in _REDIRECTS):
+                        yield raw, method, url
+                        return
+                    location = raw.headers.get("Location") if status in _REDIRECTS else None
+                    content = b"" if location else await raw.read()
+                    headers = raw.headers
+            except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
+                raise RequestTimeout(
+                    f"{method} {shown} timed out ({_describe(exc)}); raise the timeout for this call "
+                    f"(timeout=...) or check the network. Limits were {timeout}.",
+                    method=method,
+                    url=shown,
+                ) from None
+            except aiohttp.ClientSSLError as exc:
+                raise ConnectError(
+                    f"TLS failed for {shown}: {_describe(exc)}. Give Krill(ssl=...) a context with your CA.",
+                    method=method,
+                    url=shown,
+                ) from None
+            except aiohttp.ClientPayloadError as exc:
+                raise IncompleteBody(
+                    f"the answer to {method} {shown} was cut short ({_describe(exc)}); retrying is safe for reads.",
+                    method=method,
+                    url=shown,
+                ) from None
+            except aiohttp.ClientConnectionError as exc:
+                raise ConnectError(
+                    f"{method} {shown} failed: {_describe(exc)}. The server may be down or the connection "
+                    "was cut; retrying is safe for reads.",
+                    method=method,
+                    url=shown,
+                ) from None
+            except aiohttp.ClientError as exc:
+                raise TransportError(f"{method} {shown} failed: {_describe(exc)}", method=method, url=shown) from None
+            if location is not None:
+                target = url.join(URL(location))
                 if not same_origin(target, self.root):
                     raise UnsafeURLError(
-                        f"{method} {redact_url(url)} redirected to another origin ({target.origin()}); "
+                        f"{method} {shown} redirected to another origin ({target.origin()}); "
                         "not following it with credentials. Point Krill(base_url=...) at the final server."
                     )
                 redirects += 1
                 if redirects > _MAX_REDIRECTS:
-                    raise TransportError(
-                        f"too many redirects from {redact_url(url)}", method=method, url=redact_url(url)
-                    )
-                if response.status == 303 or (response.status in (301, 302) and method == "POST"):
+                    raise TransportError(f"too many redirects from {shown}", method=method, url=shown)
+                if status == 303 or (status in (301, 302) and method == "POST"):
                     method, body, data = "GET", None, None
                 url = target
                 continue
             if (
-                response.status == 401
+                status == 401
                 and authenticate
                 and self.auth is not None
                 and not renewed
@@ -171,62 +270,30 @@ class Transport:
             ):
                 renewed = True
                 continue
-            if response.status >= 400:
-                raise status_error(
-                    status=response.status,
-                    method=method,
-                    url=redact_url(url),
-                    body=response.content,
-                    headers=response.headers,
-                )
-            return response
+            raise status_error(status=status, method=method, url=shown, body=content, headers=headers)
 
-    async def _send(
-        self,
-        method: str,
-        url: URL,
-        *,
-        headers: dict[str, str],
-        body: bytes | None,
-        data: Any,
-        timeout: Timeout,
-    ) -> Response:
-        session = self._get_session()
-        shown = redact_url(url)
-        try:
-            async with session.request(
-                method,
-                url,
-                headers=headers,
-                data=body if body is not None else data,
-                timeout=timeout.to_aiohttp(),
-                allow_redirects=False,
-                ssl=self._ssl,
-            ) as resp:
-                content = await resp.read()
-                return Response(method, url, resp.status, resp.headers, content)
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise RequestTimeout(
-                f"{method} {shown} timed out ({_describe(exc)}); raise the timeout for this call "
-                f"(timeout=...) or check the network. Limits were {timeout}.",
-                method=method,
-                url=shown,
-            ) from None
-        except aiohttp.ClientSSLError as exc:
-            raise ConnectError(
-                f"TLS failed for {shown}: {_describe(exc)}. Give Krill(ssl=...) a context with your CA.",
-                method=method,
-                url=shown,
-            ) from None
-        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-            raise ConnectError(
-                f"{method} {shown} failed: {_describe(exc)}. The server may be down or the connection "
-                "was cut; retrying is safe for reads.",
-                method=method,
-                url=shown,
-            ) from None
-        except aiohttp.ClientError as exc:
-            raise TransportError(f"{method} {shown} failed: {_describe(exc)}", method=method, url=shown) from None
+
+class StreamingResponse:
+    """A successful answer whose body is read chunk by chunk (inside :meth:`Transport.stream`)."""
+
+    def __init__(self, method: str, url: URL, raw: aiohttp.ClientResponse) -> None:
+        self.method = method
+        self.url = url
+        self.status = raw.status
+        self.headers = raw.headers
+        self._raw = raw
+
+    def __repr__(self) -> str:
+        return f"<StreamingResponse {self.method} {redact_url(self.url)} {self.status}>"
+
+    async def iter_chunks(self) -> AsyncIterator[bytes]:
+        """The body in pieces as they arrive (up to a few hundred KB each)."""
+        async for chunk in self._raw.content.iter_any():
+            yield chunk
+
+    async def read(self) -> bytes:
+        """The rest of the body at once."""
+        return await self._raw.read()
 
 
 def _describe(exc: BaseException) -> str:

@@ -15,6 +15,7 @@ __all__ = [
     "ConnectError",
     "DecodeError",
     "Forbidden",
+    "IncompleteBody",
     "InvalidCredentials",
     "InvalidIdentifier",
     "KrillError",
@@ -45,6 +46,13 @@ class TransportError(KrillError):
 
 class ConnectError(TransportError):
     """Could not connect, or the connection broke before the answer was complete."""
+
+
+class IncompleteBody(ConnectError):
+    """The answer's body ended before it was complete (connection cut mid-body, truncated chunked stream).
+
+    Safe to retry for reads: nothing was decoded from the partial body.
+    """
 
 
 class RequestTimeout(TransportError):
