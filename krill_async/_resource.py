@@ -49,12 +49,14 @@ class Resource(Generic[T]):
 
     def __init__(self, client: Krill, path: str, model: type[T], *, trailing_slash: bool = True) -> None:
         self._client = client
-        self.path = path.strip("/")
+        # relative to /api/v2/ ("isp/cpes"), or from the deployment root when it starts with "/" ("/api/cpes")
+        self.path = "/" + path.strip("/") if path.startswith("/") else path.strip("/")
         self.model = model
         self.trailing_slash = trailing_slash
 
     def __repr__(self) -> str:
-        return f"<Resource /api/v2/{self.path}/ model={getattr(self.model, '__name__', self.model)}>"
+        shown = self.path if self.path.startswith("/") else f"/api/v2/{self.path}"
+        return f"<Resource {shown}/ model={getattr(self.model, '__name__', self.model)}>"
 
     def _collection_url(self) -> URL:
         return join_api_path(self._client.root, self.path + ("/" if self.trailing_slash else ""))

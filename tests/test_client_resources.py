@@ -280,3 +280,16 @@ async def test_simulated_extension_app_and_unknown_app(krill_simulator: KrillSim
     async with Krill(krill_simulator.url) as anonymous:
         with pytest.raises(Unauthorized):
             await anonymous.app("me").resource("apps").list().first_page()
+
+
+async def test_root_relative_resource_reads_api_v1_bare_arrays(krill_simulator: KrillSimulator) -> None:
+    from krill_async import Resource
+
+    async with Krill(krill_simulator.url, auth=AUTH) as krill:
+        v1 = Resource(krill, "/api/cpes", Cpe)
+        assert repr(v1).startswith("<Resource /api/cpes/")
+        everything = [c.id async for c in v1.list()]
+        first_id = sorted(krill_simulator.network.cpes)[0]
+        one = await v1.get(first_id)
+    assert everything == sorted(krill_simulator.network.cpes)
+    assert one.id == first_id and one.links is None  # v1 records carry no _links
