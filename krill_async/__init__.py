@@ -9,8 +9,11 @@ from ._auth import Auth, BasicAuth, BearerToken, JWTLogin
 from ._client import Krill
 from ._pagination import Export, ListQuery, Page
 from ._resource import App, Resource, declare
+from ._resume import ResumePoint
+from ._retry import NO_RETRIES, RetryPolicy
+from ._throttle import Throttle
 from ._timeouts import Timeout
-from ._transport import Response
+from ._transport import Response, TransportStats
 from .errors import (
     APIStatusError,
     BadRequest,
@@ -36,6 +39,7 @@ from .models import Cpe, CpeLinks, Customer, Pots, Record
 __version__ = "0.1.0"
 
 __all__ = [
+    "NO_RETRIES",
     "APIStatusError",
     "App",
     "Auth",
@@ -65,10 +69,14 @@ __all__ = [
     "RequestTimeout",
     "Resource",
     "Response",
+    "ResumePoint",
+    "RetryPolicy",
     "ServerError",
+    "Throttle",
     "Throttled",
     "Timeout",
     "TransportError",
+    "TransportStats",
     "Unauthorized",
     "UnsafeURLError",
     "__version__",

@@ -14,8 +14,10 @@ from yarl import URL
 from ._auth import Auth, BasicAuth, BearerToken
 from ._paging import DEFAULT_EXPORT_PAGE_SIZE, DEFAULT_PAGE_SIZE
 from ._resource import App
+from ._retry import RetryPolicy
+from ._throttle import Throttle
 from ._timeouts import Timeout, TimeoutTypes, resolve_timeout
-from ._transport import Response, Transport
+from ._transport import Response, Transport, TransportStats
 from ._urls import encode_params, join_api_path, normalise_base_url
 from .apps import Isp
 
@@ -35,6 +37,10 @@ class Krill:
     connection pool and is the default for exports. Pass ``session`` to use your own
     ``aiohttp.ClientSession`` (the client then never closes it); ``ssl`` takes an ``ssl.SSLContext`` for
     a private CA (``False`` disables verification: never do that in production).
+
+    ``retry`` is the :class:`RetryPolicy` for every call (``NO_RETRIES`` turns retries off);
+    ``max_in_flight`` caps requests in flight across every call and export (default: ``concurrency``);
+    ``rate_limit`` caps requests per second. A 429 pauses every request of the client.
     """
 
     def __init__(
@@ -50,6 +56,9 @@ class Krill:
         session: aiohttp.ClientSession | None = None,
         ssl: _ssl.SSLContext | bool = True,
         user_agent: str | None = None,
+        retry: RetryPolicy | None = None,
+        max_in_flight: int | None = None,
+        rate_limit: float | None = None,
     ) -> None:
         if auth is not None and token is not None:
             raise ValueError("give either auth= or token=, not both")
@@ -79,6 +88,8 @@ class Krill:
             session=session,
             ssl_context=ssl,
             user_agent=user_agent or f"krill-async/{_VERSION} aiohttp/{aiohttp.__version__}",
+            retry=retry,
+            throttle=Throttle(max_in_flight or concurrency, rate_limit),
         )
 
     def __repr__(self) -> str:
@@ -105,6 +116,11 @@ class Krill:
     @property
     def closed(self) -> bool:
         return self.transport.closed
+
+    @property
+    def stats(self) -> TransportStats:
+        """Requests sent, retries and final failures of this client so far."""
+        return self.transport.stats
 
     # -- namespaces -----------------------------------------------------------------------------------
 

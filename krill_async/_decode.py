@@ -54,6 +54,7 @@ def decode_body(body: bytes, model: Any, *, url: str) -> Any:
             "If the server changed a field's type, decode with model=dict and report it.",
             url=url,
             body_excerpt=_excerpt(body),
+            malformed=not isinstance(exc, msgspec.ValidationError),
         ) from None
     return bytes(value) if model is bytes else value
 
@@ -83,6 +84,7 @@ def decode_page(
             url=url,
             offset=offset,
             body_excerpt=_excerpt(body),
+            malformed=not isinstance(exc, msgspec.ValidationError),
         ) from None
     if model is bytes:
         items = [bytes(raw) for raw in items]

@@ -95,10 +95,14 @@ def make_page(
 async def fetch_page(
     transport: Transport, url: URL, model: Any, *, requested: int, timeout: Timeout | None
 ) -> Page[Any]:
-    """GET one page, read it whole and decode it."""
-    response = await transport.request("GET", url, timeout=timeout)
-    decoded = decode_page(response.content, model, url=redact_url(url), offset=offset_of(url))
-    return make_page(transport, url, *decoded, requested=requested)
+    """GET one page, read it whole and decode it; retried as a whole (a garbled body is retried too)."""
+
+    async def once() -> Page[Any]:
+        response = await transport.request("GET", url, timeout=timeout, retry=False)
+        decoded = decode_page(response.content, model, url=redact_url(url), offset=offset_of(url))
+        return make_page(transport, url, *decoded, requested=requested)
+
+    return await transport.retrying("GET", once)
 
 
 class ListQuery(Generic[T]):

@@ -191,13 +191,16 @@ class Resource(Generic[T]):
         model: Any = None,
     ) -> Any:
         """One record by id (some deployments also accept ``internal_id`` or ``external_id``)."""
-        response = await self._client.transport.request(
-            "GET",
-            self._detail_url(id),
-            params=self._query(attrs=attrs, joins=joins, params=params),
-            timeout=resolve_timeout(timeout, self._client.timeout),
-        )
-        return response.json(self.model if model is None else model)
+        transport = self._client.transport
+        url = self._detail_url(id)
+        query = self._query(attrs=attrs, joins=joins, params=params)
+        limits = resolve_timeout(timeout, self._client.timeout)
+
+        async def once() -> Any:
+            response = await transport.request("GET", url, params=query, timeout=limits, retry=False)
+            return response.json(self.model if model is None else model)
+
+        return await transport.retrying("GET", once)
 
     async def create(self, data: Any, *, timeout: TimeoutTypes = None) -> T:
         """POST a new record (a dict or a Struct) and return what the server stored."""

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import ssl
-from collections.abc import AsyncIterator, Mapping
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import aiohttp
+import anyio
 from multidict import CIMultiDictProxy
 from yarl import URL
 
 from ._auth import Auth
 from ._decode import decode_body
+from ._retry import NO_RETRIES, RetryPolicy
+from ._throttle import Throttle
 from ._timeouts import Timeout
 from ._urls import join_api_path, redact_url, same_origin
 from .errors import (
@@ -26,14 +31,29 @@ from .errors import (
     IncompleteBody,
     KrillError,
     RequestTimeout,
+    Throttled,
     TransportError,
     UnsafeURLError,
     status_error,
 )
 
-__all__ = ["Response", "StreamingResponse", "Transport"]
+__all__ = ["Response", "StreamingResponse", "Transport", "TransportStats"]
+
+log = logging.getLogger("krill_async")
+T = TypeVar("T")
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass
+class TransportStats:
+    """Counters of one client: useful in logs, dashboards and tests."""
+
+    requests: int = 0
+    retries: int = 0
+    failures: int = 0
+
+
 _MAX_REDIRECTS = 5
 
 
@@ -68,6 +88,8 @@ class Transport:
         session: aiohttp.ClientSession | None = None,
         ssl_context: ssl.SSLContext | bool = True,
         user_agent: str,
+        retry: RetryPolicy | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self.root = root
         self.auth = auth
@@ -78,6 +100,9 @@ class Transport:
         self._ssl = ssl_context
         self._headers = {"Accept": "application/json", "User-Agent": user_agent}
         self._closed = False
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.throttle = throttle if throttle is not None else Throttle(max_connections)
+        self.stats = TransportStats()
 
     @property
     def closed(self) -> bool:
@@ -107,7 +132,9 @@ class Transport:
 
     async def post_unauthenticated(self, path: str, **kwargs: Any) -> Response:
         """POST to an API path without credentials (login and token refresh)."""
-        return await self.request("POST", join_api_path(self.root, path), authenticate=False, **kwargs)
+        return await self.request(
+            "POST", join_api_path(self.root, path), authenticate=False, retry=NO_RETRIES, **kwargs
+        )
 
     def _prepare(
         self, method: str, url: URL, params: list[tuple[str, str]] | None, json: Any, headers: Mapping[str, str] | None
@@ -139,16 +166,63 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         timeout: Timeout | None = None,
         authenticate: bool = True,
+        retry: RetryPolicy | Literal[False] | None = None,
     ) -> Response:
-        """Send one request and return the complete answer; raise a typed error for 4xx/5xx."""
+        """Send one request and return the complete answer; raise a typed error for 4xx/5xx.
+
+        Failures the ``retry`` policy (default: the client's) deems transient are retried after a delay.
+        ``retry=False`` sends once and counts nothing: for callers that retry a larger operation (a page
+        fetch with its decoding) through :meth:`retrying` themselves.
+        """
         method, url, body, extra = self._prepare(method, url, params, json, headers)
-        async with self._exchange(method, url, body, data, extra, timeout or self.timeout, authenticate) as (
-            raw,
-            final_method,
-            final_url,
-        ):
-            content = await raw.read()
-            return Response(final_method, final_url, raw.status, raw.headers, content)
+
+        async def once() -> Response:
+            async with self._exchange(method, url, body, data, extra, timeout or self.timeout, authenticate) as (
+                raw,
+                final_method,
+                final_url,
+            ):
+                content = await raw.read()
+                return Response(final_method, final_url, raw.status, raw.headers, content)
+
+        if retry is False:
+            return await once()
+        return await self.retrying(method, once, retry)
+
+    async def retrying(
+        self, method: str, operation: Callable[[], Awaitable[T]], policy: RetryPolicy | None = None
+    ) -> T:
+        """Run ``operation`` (one request, with whatever decoding belongs to it) under the retry policy.
+
+        A 429 pauses every request of this client, not only this one.
+        """
+        policy = self.retry if policy is None else policy
+        attempt = 1
+        while True:
+            try:
+                result = await operation()
+            except KrillError as exc:
+                wait = policy.decide(method, attempt, exc)
+                if isinstance(exc, Throttled):
+                    self.throttle.pause(exc.retry_after if exc.retry_after is not None else (wait or policy.backoff))
+                if wait is None:
+                    self.stats.failures += 1
+                    raise
+                self.stats.retries += 1
+                log.info(
+                    "retrying %s %s in %.2f s after %s (attempt %d of %d)",
+                    method,
+                    getattr(exc, "url", ""),
+                    wait,
+                    type(exc).__name__,
+                    attempt + 1,
+                    policy.attempts,
+                )
+                await anyio.sleep(wait)
+                attempt += 1
+            else:
+                self.throttle.success()
+                return result
 
     @contextlib.asynccontextmanager
     async def stream(
@@ -202,17 +276,23 @@ class Transport:
                 if value is not None:
                     request_headers["Authorization"] = value
             shown = redact_url(url)
+            started = time.perf_counter()
             try:
-                async with session.request(
-                    method,
-                    url,
-                    headers=request_headers,
-                    data=body if body is not None else data,
-                    timeout=timeout.to_aiohttp(),
-                    allow_redirects=False,
-                    ssl=self._ssl,
-                ) as raw:
+                async with (
+                    self.throttle.slot(),
+                    session.request(
+                        method,
+                        url,
+                        headers=request_headers,
+                        data=body if body is not None else data,
+                        timeout=timeout.to_aiohttp(),
+                        allow_redirects=False,
+                        ssl=self._ssl,
+                    ) as raw,
+                ):
                     status = raw.status
+                    self.stats.requests += 1
+                    log.debug("%s %s -> %d (%.0f ms)", method, shown, status, (time.perf_counter() - started) * 1000)
                     if 200 <= status < 300 or (status < 400 and status not in _REDIRECTS):
                         yield raw, method, url
                         return

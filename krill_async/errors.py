@@ -7,7 +7,10 @@ next. URLs in messages have secret-looking query parameters redacted.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._resume import ResumePoint
 
 __all__ = [
     "APIStatusError",
@@ -32,7 +35,13 @@ __all__ = [
 
 
 class KrillError(Exception):
-    """Base of every error raised by krill_async."""
+    """Base of every error raised by krill_async.
+
+    ``resume_point`` is set when the error ended an export: pass it to ``export(resume=...)`` to carry on
+    where the export stopped, without yielding any record twice.
+    """
+
+    resume_point: ResumePoint | None = None
 
 
 class TransportError(KrillError):
@@ -70,11 +79,22 @@ class InvalidIdentifier(KrillError, ValueError):
 class DecodeError(KrillError):
     """The server answered, but the body is not the JSON shape expected."""
 
-    def __init__(self, message: str, *, url: str = "", offset: int | None = None, body_excerpt: bytes = b"") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str = "",
+        offset: int | None = None,
+        body_excerpt: bytes = b"",
+        malformed: bool = False,
+    ) -> None:
         super().__init__(message)
         self.url = url
         self.offset = offset
         self.body_excerpt = body_excerpt
+        #: True when the body is not JSON at all (garbled, cut, an HTML page): sending again may help.
+        #: False when it is JSON that does not fit the model: sending again cannot help.
+        self.malformed = malformed
 
 
 class PaginationError(KrillError):

@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 
 from krill_async import (
+    NO_RETRIES,
     APIStatusError,
     BadRequest,
     ConnectError,
@@ -156,7 +157,7 @@ async def test_caller_owned_session_is_left_open(krill_simulator: KrillSimulator
 
 async def test_per_call_timeout(krill_simulator_factory: Any) -> None:
     sim = krill_simulator_factory(latency=0.5)
-    async with Krill(sim.url, auth=AUTH, timeout=Timeout(total=5)) as krill:
+    async with Krill(sim.url, auth=AUTH, timeout=Timeout(total=5), retry=NO_RETRIES) as krill:
         with pytest.raises(RequestTimeout) as info:
             await krill.isp.cpes.get(1, timeout=0.1)
         assert "timed out" in str(info.value) and info.value.method == "GET"
@@ -175,7 +176,7 @@ async def test_connection_refused_is_connect_error() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    async with Krill(f"http://127.0.0.1:{port}", auth=AUTH) as krill:
+    async with Krill(f"http://127.0.0.1:{port}", auth=AUTH, retry=NO_RETRIES) as krill:
         with pytest.raises(ConnectError) as info:
             await krill.isp.cpes.get(1)
     assert "contraseña" not in str(info.value)
@@ -197,19 +198,20 @@ async def test_status_errors_from_an_independent_server() -> None:
 
     routes = {"/api/v2/a/forbidden/": forbidden, "/api/v2/a/throttled/": throttled,
               "/api/v2/a/gateway/": bad_gateway, "/api/v2/a/garbage/": garbage}
-    async with serve(routes) as url, Krill(url, auth=AUTH) as krill:
+    async with serve(routes) as url, Krill(url, auth=AUTH, retry=NO_RETRIES) as krill:
         app = krill.app("a")
         with pytest.raises(Forbidden):
             await app.resource("forbidden").list().first_page()
-        with pytest.raises(Throttled) as throttled_info:
-            await app.resource("throttled").list().first_page()
-        assert throttled_info.value.retry_after == 12.0
         with pytest.raises(ServerError) as server_info:
             await app.resource("gateway").list().first_page()
         assert server_info.value.status == 502 and "Bad Gateway" in (server_info.value.detail or "")
         with pytest.raises(DecodeError) as decode_info:
             await app.resource("garbage").list(offset=40).first_page()
         assert decode_info.value.offset == 40 and "/api/v2/a/garbage/" in decode_info.value.url
+        assert decode_info.value.malformed
+        with pytest.raises(Throttled) as throttled_info:  # last: a 429 pauses the whole client
+            await app.resource("throttled").list().first_page()
+        assert throttled_info.value.retry_after == 12.0
         for cls in (Forbidden, Throttled, ServerError):
             assert issubclass(cls, APIStatusError) and issubclass(cls, KrillError)
 

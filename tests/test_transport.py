@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import pytest
 from aiohttp import web
 
-from krill_async import ConnectError, IncompleteBody, Krill, NotFound
+from krill_async import NO_RETRIES, ConnectError, IncompleteBody, Krill, NotFound
 from krill_async._urls import join_api_path
 from krill_async.testing import KrillSimulator
 
@@ -41,7 +41,7 @@ async def raw_server(response: bytes) -> AsyncIterator[str]:
 
 async def test_body_cut_short_is_incomplete_body() -> None:
     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
-    async with raw_server(head + b'{"count": 2, "results": [') as url, Krill(url, auth=AUTH) as krill:
+    async with raw_server(head + b'{"count": 2, "results": [') as url, Krill(url, auth=AUTH, retry=NO_RETRIES) as krill:
         with pytest.raises(IncompleteBody) as info:
             await krill.isp.cpes.list().first_page()
     assert isinstance(info.value, ConnectError)
@@ -50,7 +50,8 @@ async def test_body_cut_short_is_incomplete_body() -> None:
 
 async def test_truncated_chunked_stream_is_incomplete_body() -> None:
     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-    async with raw_server(head + b"10\r\n" + b'{"count": 1, "re' + b"\r\n") as url, Krill(url, auth=AUTH) as krill:
+    truncated = head + b"10\r\n" + b'{"count": 1, "re' + b"\r\n"
+    async with raw_server(truncated) as url, Krill(url, auth=AUTH, retry=NO_RETRIES) as krill:
         with pytest.raises(IncompleteBody):
             await krill.request("GET", "isp/cpes/")
 
