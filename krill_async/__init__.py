@@ -7,7 +7,7 @@ async with Krill("https://krill.example.net", auth=("usuario", "contraseña")) a
 
 from ._auth import Auth, BasicAuth, BearerToken, JWTLogin
 from ._client import Krill
-from ._pagination import Export, ListQuery, Page
+from ._pagination import DriftReport, Export, ListQuery, Page
 from ._resource import App, Resource, declare
 from ._resume import ResumePoint
 from ._retry import NO_RETRIES, RetryPolicy
@@ -51,6 +51,7 @@ __all__ = [
     "CpeLinks",
     "Customer",
     "DecodeError",
+    "DriftReport",
     "Export",
     "Forbidden",
     "IncompleteBody",

@@ -9,6 +9,7 @@ import msgspec
 from yarl import URL
 
 from ._pagination import Export, ListQuery
+from ._resume import ResumePoint
 from ._timeouts import TimeoutTypes, resolve_timeout
 from ._urls import encode_params, join_api_path, quote_identifier
 
@@ -150,11 +151,21 @@ class Resource(Generic[T]):
         concurrency: int | None = None,
         page_size: int | None = None,
         ordered: bool = True,
+        resume: ResumePoint | None = None,
+        consistent: bool = False,
         **list_options: Any,
     ) -> Export[T]:
-        """Shortcut for ``list(**list_options).export(...)``: every record, pages fetched concurrently."""
+        """Shortcut for ``list(**list_options).export(...)``: every record, pages fetched concurrently.
+
+        ``consistent=True`` sorts by ``id`` (unless ``sort=`` is given), yields each id at most once and
+        reports drift; ``resume=`` carries on from an earlier run's :class:`ResumePoint`.
+        """
+        if consistent:
+            list_options.setdefault("sort", "id")
         query: ListQuery[T] = self.list(**list_options)
-        return query.export(concurrency=concurrency, page_size=page_size, ordered=ordered)
+        return query.export(
+            concurrency=concurrency, page_size=page_size, ordered=ordered, resume=resume, consistent=consistent
+        )
 
     @overload
     async def get(

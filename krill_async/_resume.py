@@ -23,6 +23,8 @@ class ResumePoint:
     done_offsets: frozenset[int] = field(default_factory=frozenset)
     count: int | None = None
     url: str = ""
+    #: ``(page offset, records already yielded from it)`` for a page left half-read (unordered exports).
+    partial_page: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if self.offset < 0 or self.page_size < 1:

@@ -55,6 +55,9 @@ class TransportStats:
 
 
 _MAX_REDIRECTS = 5
+#: Fresh credentials per request after a 401: a token revoked again while the request was re-sent gets
+#: one more try; a server that refuses every fresh token does not cause a login loop.
+_MAX_RENEWALS = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -266,7 +269,7 @@ class Transport:
         mapped to typed errors here too.
         """
         session = self._get_session()
-        renewed = False
+        renewals = 0
         redirects = 0
         while True:
             request_headers = {**self._headers, **extra_headers}
@@ -345,10 +348,10 @@ class Transport:
                 status == 401
                 and authenticate
                 and self.auth is not None
-                and not renewed
+                and renewals < _MAX_RENEWALS
                 and await self.auth.renew(self.post_unauthenticated, generation)
             ):
-                renewed = True
+                renewals += 1
                 continue
             raise status_error(status=status, method=method, url=shown, body=content, headers=headers)
 

@@ -153,3 +153,24 @@ async def test_login_posts_form_fields_and_refresh_posts_json() -> None:
         async with Krill(url, auth=JWTLogin(USER, PASSWORD)) as krill:
             assert (await krill.isp.cpes.get(1)).id == 1
     assert seen == [("login", "application/x-www-form-urlencoded", {"username": USER, "password": PASSWORD})]
+
+
+async def test_a_server_refusing_every_fresh_token_causes_no_login_loop() -> None:
+    logins = 0
+
+    async def login(_: web.Request) -> web.Response:
+        nonlocal logins
+        logins += 1
+        return json_response(b'{"access": "a", "refresh": "r"}')
+
+    async def refresh(_: web.Request) -> web.Response:
+        return json_response(b'{"detail": "Token is invalid or expired", "code": "token_not_valid"}', 401)
+
+    async def data(_: web.Request) -> web.Response:
+        return json_response(b'{"detail": "Given token not valid for any token type"}', 401)
+
+    routes = {"/api/v2/auth/login": login, "/api/v2/auth/refresh/": refresh, "/api/v2/isp/cpes/1/": data}
+    async with serve(routes) as url, Krill(url, auth=JWTLogin(USER, PASSWORD)) as krill:
+        with pytest.raises(Unauthorized):
+            await krill.isp.cpes.get(1)
+    assert logins == 3  # the first login and at most two renewals for the request

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._data import Network
+    from ._faults import Fault
     from ._server import KrillSimulator, RequestInfo, RequestRecord, SimulatorConfig, SimulatorStats
     from ._spawn import spawn_simulator
 
 __all__ = [
+    "Fault",
     "KrillSimulator",
     "Network",
     "RequestInfo",
@@ -32,6 +34,7 @@ _LOCATIONS = {
     "SimulatorConfig": "._server",
     "SimulatorStats": "._server",
     "Network": "._data",
+    "Fault": "._faults",
     "spawn_simulator": "._spawn",
 }
 

@@ -40,6 +40,7 @@ from ._data import (
     Record,
     ResourceName,
 )
+from ._faults import Fault, FaultKind
 from ._query import ListQuery, limit_offset, make_predicate, page_links, parse_list_query, sort_records
 
 __all__ = ["KrillSimulator", "RequestInfo", "RequestRecord", "SimulatorConfig", "SimulatorStats"]
@@ -72,6 +73,7 @@ _ALLOW_POTS_LIST = "GET, HEAD, OPTIONS"
 _ALLOW_POTS_DETAIL = "GET, PUT, PATCH, HEAD, OPTIONS"
 _ALLOW_AUTH = "POST, OPTIONS"
 _AUTH_RE = re.compile(r"^/api/v2/auth/(login|token|refresh)/?$")
+_BODY_FAULT = web.RequestKey("krill_body_fault", Fault)
 _APP_RE = re.compile(r"^/api/v2/([a-z][a-z0-9_-]*)/(.*)$")
 _RESOURCE_RE = re.compile(r"^/api/(v2/isp/)?(cpes|customers|potses)(?:/([^/]+))?/?$")
 _BASIC_HEADER = 'Basic realm="api"'
@@ -238,6 +240,8 @@ class KrillSimulator:
         self.requests = RequestLog()
         self._url: str | None = None
         self._hooks: list[Hook] = []
+        #: Faults injected into matching requests, first match wins (see :meth:`inject`).
+        self.faults: list[Fault] = []
         self._secret = secrets.token_bytes(32)
         self._user_ids: dict[str, int] = {}
         self._live_access: set[str] = set()
@@ -270,6 +274,16 @@ class KrillSimulator:
     def clear_hooks(self) -> None:
         """Unregister every hook."""
         self._hooks.clear()
+
+    def inject(self, kind: FaultKind, **options: Any) -> Fault:
+        """Inject a fault into matching requests from now on (see :class:`Fault` for the options)."""
+        fault = Fault(kind, **options)
+        self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        """Serve every request normally again."""
+        self.faults.clear()
 
     def expire_tokens(self) -> None:
         """Make every access token issued so far invalid now (refresh tokens stay valid)."""
@@ -373,6 +387,14 @@ class KrillSimulator:
         latency = self.config.latency
         if latency > 0:
             await asyncio.sleep(latency)
+        for fault in list(self.faults):
+            if fault.strikes(request.path):
+                replacement = fault.answer(self)
+                if replacement is not None:
+                    return replacement
+                if fault.body_fault:
+                    request[_BODY_FAULT] = fault
+                break
         allow: list[str] = []  # the view's Allow header, set once the route is known
         try:
             resp = await self._dispatch(request, raw_path, raw_query, items, allow)
@@ -384,6 +406,10 @@ class KrillSimulator:
             log.exception("simulator error on %s %s", request.method, raw)
             resp = _json_response(500, {"detail": "A server error occurred."})
         if isinstance(resp, web.Response) and isinstance(resp.body, bytes):
+            body_fault: Fault | None = request.get(_BODY_FAULT)
+            if body_fault is not None and resp.status == 200:
+                del request[_BODY_FAULT]
+                return await body_fault.send_body(request, resp.body)
             self.stats.bytes_sent += len(resp.body)
         return resp
 
@@ -694,6 +720,10 @@ class KrillSimulator:
     async def send_json(self, request: web.Request, body: bytes, allow: str | None = None) -> web.StreamResponse:
         """A JSON answer; big bodies are streamed in ~128 KB writes with an exact Content-Length, like a
         proxied gunicorn."""
+        body_fault: Fault | None = request.get(_BODY_FAULT)
+        if body_fault is not None:
+            del request[_BODY_FAULT]
+            return await body_fault.send_body(request, body)
         if len(body) <= _STREAM_THRESHOLD or request.method == "HEAD":
             return _json_response(200, body, allow)
         self.stats.bytes_sent += len(body)
