@@ -5,7 +5,9 @@ async with Krill("https://krill.example.net", auth=("usuario", "contraseña")) a
         ...
 """
 
+from ._actions import ActionOutcome, ActionResult, BulkActionError, BulkReport, CpeRef, CpeResource
 from ._auth import Auth, BasicAuth, BearerToken, JWTLogin
+from ._checks import InvalidArgument
 from ._client import Krill
 from ._pagination import DriftReport, Export, ListQuery, Page
 from ._resource import App, Resource, declare
@@ -34,27 +36,49 @@ from .errors import (
     Unauthorized,
     UnsafeURLError,
 )
-from .models import Cpe, CpeLinks, Customer, Pots, Record
+from .models import (
+    CoverageCheck,
+    Cpe,
+    CpeLinks,
+    CpeProfile,
+    Customer,
+    Holiday,
+    Pots,
+    Record,
+    RubikService,
+    ServiceOrder,
+    ServiceState,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "NO_RETRIES",
     "APIStatusError",
+    "ActionOutcome",
+    "ActionResult",
     "App",
     "Auth",
     "BadRequest",
     "BasicAuth",
     "BearerToken",
+    "BulkActionError",
+    "BulkReport",
     "ConnectError",
+    "CoverageCheck",
     "Cpe",
     "CpeLinks",
+    "CpeProfile",
+    "CpeRef",
+    "CpeResource",
     "Customer",
     "DecodeError",
     "DriftReport",
     "Export",
     "Forbidden",
+    "Holiday",
     "IncompleteBody",
+    "InvalidArgument",
     "InvalidCredentials",
     "InvalidIdentifier",
     "JWTLogin",
@@ -72,7 +96,10 @@ __all__ = [
     "Response",
     "ResumePoint",
     "RetryPolicy",
+    "RubikService",
     "ServerError",
+    "ServiceOrder",
+    "ServiceState",
     "Throttle",
     "Throttled",
     "Timeout",

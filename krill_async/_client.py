@@ -19,7 +19,7 @@ from ._throttle import Throttle
 from ._timeouts import Timeout, TimeoutTypes, resolve_timeout
 from ._transport import Response, Transport, TransportStats
 from ._urls import encode_params, join_api_path, normalise_base_url
-from .apps import Isp
+from .apps import ApiV1, AuthApp, Docsis, Gpon, Installer, Isp, Me, Oratio, PbxApp, Plankton, Rubik
 
 __all__ = ["Krill"]
 
@@ -79,7 +79,8 @@ class Krill:
         self.concurrency = concurrency
         self.page_size = page_size
         self.export_page_size = export_page_size
-        self.auth = auth
+        #: The credentials object (``krill.auth`` is the ``/api/v2/auth/`` namespace).
+        self.credentials = auth
         self.transport = Transport(
             root=self.root,
             auth=auth,
@@ -93,7 +94,7 @@ class Krill:
         )
 
     def __repr__(self) -> str:
-        auth = type(self.auth).__name__ if self.auth is not None else None
+        auth = type(self.credentials).__name__ if self.credentials is not None else None
         return f"<Krill {self.root} auth={auth} concurrency={self.concurrency}>"
 
     # -- lifecycle ------------------------------------------------------------------------------------
@@ -128,6 +129,56 @@ class Krill:
     def isp(self) -> Isp:
         """CRM: customers, CPEs, POTS lines."""
         return Isp(self)
+
+    @cached_property
+    def pbx(self) -> PbxApp:
+        """Virtual PBX: pbxs, receptionists, groups, queues, DDIs, schedules, holidays."""
+        return PbxApp(self)
+
+    @cached_property
+    def oratio(self) -> Oratio:
+        """RADIUS: PPPoE accounting sessions, disconnect, IP pool usage."""
+        return Oratio(self)
+
+    @cached_property
+    def gpon(self) -> Gpon:
+        """GPON: live ONU status per PON port, unconfigured ONUs."""
+        return Gpon(self)
+
+    @cached_property
+    def docsis(self) -> Docsis:
+        """DOCSIS: CMTSs, MAC domains, fiber nodes."""
+        return Docsis(self)
+
+    @cached_property
+    def rubik(self) -> Rubik:
+        """Wholesale FTTH: addresses, coverage, services, tickets."""
+        return Rubik(self)
+
+    @cached_property
+    def plankton(self) -> Plankton:
+        """Plankton FTTH services."""
+        return Plankton(self)
+
+    @cached_property
+    def auth(self) -> AuthApp:
+        """``/api/v2/auth/``: login, token refresh, current user (the credentials are ``krill.credentials``)."""
+        return AuthApp(self)
+
+    @cached_property
+    def me(self) -> Me:
+        """What the calling user may use."""
+        return Me(self)
+
+    @cached_property
+    def installer(self) -> Installer:
+        """The installer app's CPE lookup and unconfigured ONUs."""
+        return Installer(self)
+
+    @cached_property
+    def v1(self) -> ApiV1:
+        """API v1 (``/api/cpes/``...): bare-array answers, being retired; see docs/migration.md."""
+        return ApiV1(self)
 
     def app(self, name: str) -> App:
         """Any app by name, for resources this library does not declare: ``krill.app("pbx").resource("queues")``."""

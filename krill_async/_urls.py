@@ -78,9 +78,13 @@ def rebase_link(link: str, *, root: URL, request_url: URL) -> URL:
     if not isinstance(link, str) or not link.strip():
         raise ValueError("empty pagination link")
     parsed = URL(link.strip(), encoded=True)
+    if parsed.scheme not in ("", "http", "https"):
+        raise ValueError(f"pagination link with scheme {parsed.scheme!r}")
     if not parsed.is_absolute() and not parsed.raw_path.startswith("/"):
         parsed = request_url.join(parsed)
     raw_path = parsed.raw_path or "/"
+    if not raw_path.startswith("/"):
+        raw_path = "/" + raw_path
     prefix = root.raw_path.rstrip("/")
     index = raw_path.find(_API_MARKER)
     if index >= 0:

@@ -58,7 +58,7 @@ async def test_jwt_login_then_bearer(krill_simulator: KrillSimulator) -> None:
 async def test_static_bearer_token(krill_simulator: KrillSimulator) -> None:
     async with Krill(krill_simulator.url, auth=JWTLogin(USER, PASSWORD)) as krill:
         await krill.isp.cpes.get(1)
-        token = krill.auth._access  # type: ignore[union-attr]
+        token = krill.credentials._access  # type: ignore[union-attr]
     assert token is not None and token_expiry(token) is not None
     async with Krill(krill_simulator.url, token=token) as krill:
         assert (await krill.isp.cpes.get(2)).id == 2

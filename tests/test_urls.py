@@ -85,9 +85,10 @@ def test_rebase_query_only_link_resolves_against_request() -> None:
     assert str(url) == "https://krill.example.net/api/v2/isp/cpes/?limit=2&offset=2"
 
 
-def test_rebase_refuses_empty() -> None:
+@pytest.mark.parametrize("bad", ["  ", "javascript:alert(1)", "ftp://pre1/api/v2/x/", "data:text/plain,x"])
+def test_rebase_refuses_empty_and_foreign_schemes(bad: str) -> None:
     with pytest.raises(ValueError):
-        rebase_link("  ", root=ROOT, request_url=ROOT)
+        rebase_link(bad, root=ROOT, request_url=ROOT)
 
 
 def test_join_api_path() -> None:

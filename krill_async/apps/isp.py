@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from .._actions import CpeResource
 from .._resource import App, Resource, declare
 from ..models import Cpe, Customer, Pots
+from ..models.profiles import CpeProfile
 
 
 class Isp(App):
@@ -13,5 +15,6 @@ class Isp(App):
     name = "isp"
 
     customers: declare[Resource[Customer]] = declare("customers", Customer)
-    cpes: declare[Resource[Cpe]] = declare("cpes", Cpe)
+    cpes: declare[CpeResource] = declare("cpes", Cpe, resource_class=CpeResource)
     potses: declare[Resource[Pots]] = declare("potses", Pots)
+    cpe_profiles: declare[Resource[CpeProfile]] = declare("cpe-profiles", CpeProfile)

@@ -33,6 +33,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--user", action="append", default=None, metavar="USER:PASSWORD", help="repeatable; default usuario")
     p.add_argument("--token-lifetime", type=float, default=86400.0, help="access token lifetime (s)")
     p.add_argument("--refresh-token-lifetime", type=float, default=604800.0)
+    p.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="KIND:RATE[:PATH]",
+        help="inject a fault (repeatable), e.g. reset:0.05:/isp/cpes; kinds: see krill_async.testing.Fault",
+    )
     return p
 
 
@@ -62,7 +69,19 @@ def _config(args: argparse.Namespace) -> SimulatorConfig:
     return config
 
 
-async def _serve(config: SimulatorConfig) -> None:
+def _faults(specs: Sequence[str]) -> list[dict[str, object]]:
+    faults: list[dict[str, object]] = []
+    for spec in specs:
+        kind, _, rest = spec.partition(":")
+        rate, _, path = rest.partition(":")
+        try:
+            faults.append({"kind": kind, "rate": float(rate or 1.0), "path": path, "seed": len(faults)})
+        except ValueError:
+            raise SystemExit(f"--fault expects KIND:RATE[:PATH], got {spec!r}") from None
+    return faults
+
+
+async def _serve(config: SimulatorConfig, faults: Sequence[dict[str, object]] = ()) -> None:
     network = Network.generate(seed=config.seed, customers=config.customers, cpes=config.cpes)
     network.warm()
     stop = asyncio.Event()
@@ -70,6 +89,9 @@ async def _serve(config: SimulatorConfig) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with KrillSimulator(config, network) as sim:
+        for fault in faults:
+            sim.inject(**fault)  # type: ignore[arg-type]
+
         print(f"Krill simulator listening on {sim.url}", flush=True)
         await stop.wait()
 
@@ -79,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # KeyboardInterrupt only escapes if the signal arrives before the handlers are installed.
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(_config(args)))
+        asyncio.run(_serve(_config(args), _faults(args.fault)))
     return 0
 
 

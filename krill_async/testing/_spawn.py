@@ -37,6 +37,9 @@ def _command(config: dict[str, Any]) -> list[str]:
         if name == "users":
             for user, password in dict(value).items():
                 args += ["--user", f"{user}:{password}"]
+        elif name == "faults":  # [{"kind": "reset", "rate": 0.05, "path": "/isp/cpes"}, ...]
+            for fault in value:
+                args += ["--fault", f"{fault['kind']}:{fault.get('rate', 1.0)}:{fault.get('path', '')}"]
         elif name == "latency":
             args += ["--latency-ms", repr(float(value) * 1000.0)]
         elif name in _OPTIONS:
