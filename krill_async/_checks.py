@@ -9,7 +9,7 @@ import datetime as _dt
 import re
 
 from ._urls import quote_identifier
-from .errors import InvalidIdentifier, KrillError
+from .errors import InvalidArgument, InvalidIdentifier
 
 __all__ = ["EASTER", "InvalidArgument", "check_holiday_day", "check_pon_segment", "format_planned"]
 
@@ -19,10 +19,6 @@ EASTER = "$easter$"
 _DAY_RE = re.compile(r"(\d{2})/(\d{2})")
 _PLANNED_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
 _PLANNED_FORMAT = "%Y-%m-%d %H:%M"
-
-
-class InvalidArgument(KrillError, ValueError):
-    """A value Krill would refuse, caught before anything was sent."""
 
 
 def check_holiday_day(day: str | _dt.date) -> str:

@@ -19,6 +19,7 @@ __all__ = [
     "DecodeError",
     "Forbidden",
     "IncompleteBody",
+    "InvalidArgument",
     "InvalidCredentials",
     "InvalidIdentifier",
     "KrillError",
@@ -70,6 +71,11 @@ class RequestTimeout(TransportError):
 
 class UnsafeURLError(KrillError, ValueError):
     """A URL would send credentials to an origin other than the configured one."""
+
+
+class InvalidArgument(KrillError, ValueError):
+    """A value Krill would refuse (a holiday day, a GPON port, a Rubik date...), caught before anything was
+    sent."""
 
 
 class InvalidIdentifier(KrillError, ValueError):
