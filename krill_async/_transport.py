@@ -25,7 +25,7 @@ from ._decode import decode_body
 from ._retry import NO_RETRIES, RetryPolicy
 from ._throttle import Throttle
 from ._timeouts import Timeout
-from ._urls import join_api_path, redact_url, same_origin
+from ._urls import join_api_path, origin_text, redact_url, same_origin
 from .errors import (
     ConnectError,
     IncompleteBody,
@@ -147,7 +147,8 @@ class Transport:
             url = url.update_query(params)
         if not same_origin(url, self.root):
             raise UnsafeURLError(
-                f"refusing to send a request to {url.origin()}: this client is configured for {self.root.origin()}"
+                f"refusing to send a request to {origin_text(url)}: this client is configured for "
+                f"{origin_text(self.root)}"
             )
         body: bytes | None = None
         extra_headers = dict(headers or {})
@@ -331,10 +332,17 @@ class Transport:
             except aiohttp.ClientError as exc:
                 raise TransportError(f"{method} {shown} failed: {_describe(exc)}", method=method, url=shown) from None
             if location is not None:
-                target = url.join(URL(location))
+                try:
+                    target = url.join(URL(location))
+                except ValueError:
+                    raise TransportError(
+                        f"{method} {shown} redirected to an unusable Location; the server or a proxy is misconfigured",
+                        method=method,
+                        url=shown,
+                    ) from None
                 if not same_origin(target, self.root):
                     raise UnsafeURLError(
-                        f"{method} {shown} redirected to another origin ({target.origin()}); "
+                        f"{method} {shown} redirected to another origin ({origin_text(target)}); "
                         "not following it with credentials. Point Krill(base_url=...) at the final server."
                     )
                 redirects += 1

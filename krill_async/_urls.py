@@ -45,6 +45,13 @@ def normalise_base_url(base_url: str | URL) -> URL:
     return url.with_path(path + "/").with_query(None).with_fragment(None)
 
 
+def origin_text(url: URL) -> str:
+    """``scheme://host[:port]`` for messages; never raises, whatever the URL."""
+    host = url.raw_host or "?"
+    port = f":{url.explicit_port}" if url.explicit_port is not None else ""
+    return f"{url.scheme or '?'}://{host}{port}"
+
+
 def same_origin(a: URL, b: URL) -> bool:
     """True when both URLs share scheme, host and effective port (RFC 6454 origin)."""
     return (a.scheme, (a.host or "").lower(), a.port) == (b.scheme, (b.host or "").lower(), b.port)
@@ -60,8 +67,8 @@ def join_api_path(root: URL, path: str) -> URL:
         url = URL(path)
         if not same_origin(url, root):
             raise UnsafeURLError(
-                f"refusing to send credentials to {url.origin()}: the client is configured for "
-                f"{root.origin()}; create another Krill client for that server"
+                f"refusing to send credentials to {origin_text(url)}: the client is configured for "
+                f"{origin_text(root)}; create another Krill client for that server"
             )
         return url
     if path.startswith("/"):

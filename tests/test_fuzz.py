@@ -18,7 +18,7 @@ import anyio
 import msgspec
 import pytest
 from aiohttp import web
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
@@ -211,6 +211,8 @@ header_values = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=1
     ),
     mode=st.sampled_from(["list", "export", "get"]),
 )
+@example(status=301, body=b"", headers={"Location": "0:"}, mode="list")  # found by the long profile
+@example(status=302, body=b"", headers={"Location": "javascript:alert(1)"}, mode="get")
 def test_client_over_http_only_raises_krill_errors(
     hostile_server: str, status: int, body: bytes, headers: dict[str, str], mode: str
 ) -> None:
