@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,13 @@ USER, PASSWORD = "usuario", "contraseña"
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    """This process's own peak RSS. Not ``ru_maxrss``: Linux carries it over from the parent through fork
+    and exec, so a child would report at least its parent's peak."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return float("nan")
 
 
 async def run_concurrent(url: str, page_size: int, concurrency: int) -> int:
@@ -76,8 +81,18 @@ def child(mode: str, url: str, page_size: int, concurrency: int) -> None:
 
 
 def measure(mode: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--child", mode, "--url", url, "--page-size", str(args.page_size),
-           "--concurrency", str(args.concurrency)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        mode,
+        "--url",
+        url,
+        "--page-size",
+        str(args.page_size),
+        "--concurrency",
+        str(args.concurrency),
+    ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return dict(json.loads(out.strip().splitlines()[-1]))
 
@@ -105,13 +120,18 @@ def main() -> int:
             for mode in MODES:  # interleaved, so machine noise hits every mode alike
                 results[mode].append(measure(mode, url, args))
 
-    print(f"\nBulk export: {args.cpes:,} CPEs, {args.latency_ms:g} ms latency per request, page size "
-          f"{args.page_size}, concurrency {args.concurrency}, median of {args.repeat} run(s)")
-    print(f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
-          f"{_cpus()} CPUs\n")
+    print(
+        f"\nBulk export: {args.cpes:,} CPEs, {args.latency_ms:g} ms latency per request, page size "
+        f"{args.page_size}, concurrency {args.concurrency}, median of {args.repeat} run(s)"
+    )
+    print(
+        f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
+        f"{_cpus()} CPUs\n"
+    )
     baseline = statistics.median(r["seconds"] for r in results["plain-aiohttp"])
-    header = (f"| {'mode':<28} | {'records':>8} | {'wall s':>7} | {'records/s':>10} | {'vs plain':>8} "
-              f"| {'peak RSS MB':>11} |")
+    header = (
+        f"| {'mode':<28} | {'records':>8} | {'wall s':>7} | {'records/s':>10} | {'vs plain':>8} | {'peak RSS MB':>11} |"
+    )
     print(header)
     print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
     ok = True
@@ -121,10 +141,15 @@ def main() -> int:
         records = runs[0]["records"]
         ok &= all(r["records"] == args.cpes for r in runs)
         rss = max(r["peak_rss_mb"] for r in runs)
-        label = {"concurrent": f"krill_async export (c={args.concurrency})", "sequential": "krill_async sequential",
-                 "plain-aiohttp": "plain aiohttp + json, next"}[mode]
-        print(f"| {label:<28} | {records:>8,} | {seconds:>7.2f} | {records / seconds:>10,.0f} | "
-              f"{baseline / seconds:>7.1f}x | {rss:>11.1f} |")
+        label = {
+            "concurrent": f"krill_async export (c={args.concurrency})",
+            "sequential": "krill_async sequential",
+            "plain-aiohttp": "plain aiohttp + json, next",
+        }[mode]
+        print(
+            f"| {label:<28} | {records:>8,} | {seconds:>7.2f} | {records / seconds:>10,.0f} | "
+            f"{baseline / seconds:>7.1f}x | {rss:>11.1f} |"
+        )
     if not ok:
         print("\nWARNING: a mode did not return every record", file=sys.stderr)
     return 0 if ok else 1

@@ -10,12 +10,15 @@ from ._auth import Auth, BasicAuth, BearerToken, JWTLogin
 from ._checks import InvalidArgument
 from ._client import Krill
 from ._pagination import DriftReport, Export, ListQuery, Page
+from ._projection import Selection, projection
 from ._resource import App, Resource, declare
 from ._resume import ResumePoint
 from ._retry import NO_RETRIES, RetryPolicy
+from ._stream_decode import ObjectStream
 from ._throttle import Throttle
 from ._timeouts import Timeout
 from ._transport import Response, TransportStats
+from .apps.monitoring import Metric, MetricFilter, SearchQuery, perf
 from .errors import (
     APIStatusError,
     BadRequest,
@@ -39,13 +42,19 @@ from .errors import (
 from .models import (
     CoverageCheck,
     Cpe,
+    CpeInfo,
     CpeLinks,
     CpeProfile,
     Customer,
+    Graph,
     Holiday,
+    Host,
+    MonitoringObject,
     Pots,
     Record,
     RubikService,
+    Series,
+    Service,
     ServiceOrder,
     ServiceState,
 )
@@ -67,6 +76,7 @@ __all__ = [
     "ConnectError",
     "CoverageCheck",
     "Cpe",
+    "CpeInfo",
     "CpeLinks",
     "CpeProfile",
     "CpeRef",
@@ -76,7 +86,9 @@ __all__ = [
     "DriftReport",
     "Export",
     "Forbidden",
+    "Graph",
     "Holiday",
+    "Host",
     "IncompleteBody",
     "InvalidArgument",
     "InvalidCredentials",
@@ -86,7 +98,11 @@ __all__ = [
     "KrillError",
     "ListQuery",
     "MethodNotAllowed",
+    "Metric",
+    "MetricFilter",
+    "MonitoringObject",
     "NotFound",
+    "ObjectStream",
     "Page",
     "PaginationError",
     "Pots",
@@ -97,7 +113,11 @@ __all__ = [
     "ResumePoint",
     "RetryPolicy",
     "RubikService",
+    "SearchQuery",
+    "Selection",
+    "Series",
     "ServerError",
+    "Service",
     "ServiceOrder",
     "ServiceState",
     "Throttle",
@@ -109,4 +129,6 @@ __all__ = [
     "UnsafeURLError",
     "__version__",
     "declare",
+    "perf",
+    "projection",
 ]

@@ -19,7 +19,7 @@ from ._throttle import Throttle
 from ._timeouts import Timeout, TimeoutTypes, resolve_timeout
 from ._transport import Response, Transport, TransportStats
 from ._urls import encode_params, join_api_path, normalise_base_url
-from .apps import ApiV1, AuthApp, Docsis, Gpon, Installer, Isp, Me, Oratio, PbxApp, Plankton, Rubik
+from .apps import ApiV1, AuthApp, Docsis, Gpon, Installer, Isp, Me, Monitoring, Oratio, PbxApp, Plankton, Rubik
 
 __all__ = ["Krill"]
 
@@ -129,6 +129,11 @@ class Krill:
     def isp(self) -> Isp:
         """CRM: customers, CPEs, POTS lines."""
         return Isp(self)
+
+    @cached_property
+    def monitoring(self) -> Monitoring:
+        """Monitoring: typed search of hosts and services, live CPE info, graphs, datasets."""
+        return Monitoring(self)
 
     @cached_property
     def pbx(self) -> PbxApp:

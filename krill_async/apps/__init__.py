@@ -6,6 +6,7 @@ from .gpon import Gpon
 from .installer import Installer
 from .isp import Isp
 from .me import Me
+from .monitoring import Monitoring
 from .oratio import Oratio
 from .pbx import PbxApp
 from .plankton import Plankton
@@ -20,6 +21,7 @@ __all__ = [
     "Installer",
     "Isp",
     "Me",
+    "Monitoring",
     "Oratio",
     "PbxApp",
     "Plankton",

@@ -18,6 +18,10 @@ from ._data import Network
 from ._server import KrillSimulator, SimulatorConfig
 
 
+def _flag(text: str) -> bool:
+    return text.strip().lower() in ("1", "true", "yes", "on")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m krill_async.testing", description=__doc__.splitlines()[0])
     p.add_argument("--host", default="127.0.0.1")
@@ -40,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KIND:RATE[:PATH]",
         help="inject a fault (repeatable), e.g. reset:0.05:/isp/cpes; kinds: see krill_async.testing.Fault",
     )
+    p.add_argument("--monitoring-hosts", type=int, default=None, help="monitoring Host objects (default: one per CPE)")
+    p.add_argument("--monitoring-drift", type=float, default=0.1, help="share of objects with real-data drift")
+    p.add_argument("--monitoring-chunked", type=_flag, default=False, help="chunked monitoring answers (true/false)")
+    p.add_argument("--monitoring-live-delay", type=float, default=0.0, help="seconds per live CPE info query")
     return p
 
 
@@ -57,6 +65,10 @@ def _config(args: argparse.Namespace) -> SimulatorConfig:
         latency=args.latency_ms / 1000.0,
         host=args.host,
         port=args.port,
+        monitoring_hosts=args.monitoring_hosts,
+        monitoring_drift=args.monitoring_drift,
+        monitoring_chunked=args.monitoring_chunked,
+        monitoring_live_delay=args.monitoring_live_delay,
     )
     if args.user:
         users: dict[str, str] = {}
@@ -91,7 +103,10 @@ async def _serve(config: SimulatorConfig, faults: Sequence[dict[str, object]] = 
     async with KrillSimulator(config, network) as sim:
         for fault in faults:
             sim.inject(**fault)  # type: ignore[arg-type]
+        if config.monitoring_hosts:  # encode the monitoring objects before announcing readiness
+            from .apps.monitoring import monitoring_data
 
+            monitoring_data(sim).warm()
         print(f"Krill simulator listening on {sim.url}", flush=True)
         await stop.wait()
 

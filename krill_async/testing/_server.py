@@ -107,6 +107,12 @@ class SimulatorConfig:
     latency: float = 0.0
     host: str = "127.0.0.1"
     port: int = 0
+    #: ``/api/v2/monitoring`` (testing/apps/monitoring.py): Host objects (default one per CPE; more are
+    #: CPE-like extras), share of objects carrying real-data drift, chunked answers, delay of live queries.
+    monitoring_hosts: int | None = None
+    monitoring_drift: float = 0.1
+    monitoring_chunked: bool = False
+    monitoring_live_delay: float = 0.0
 
 
 @dataclass
@@ -423,6 +429,8 @@ class KrillSimulator:
     ) -> web.StreamResponse:
         path = request.path
         method = request.method.upper()
+        if path.rstrip("/") == "/_simulator/config":  # loopback control, no auth (docs/testing.md)
+            return await self._control(request, method)
         match = _AUTH_RE.match(path)
         if match:
             allow_out.append(_ALLOW_AUTH)
@@ -472,6 +480,39 @@ class KrillSimulator:
             return resp
         data = await self._read_body(request)
         return self._update(kind, v1, record, data, partial=method == "PATCH", allow=allow)
+
+    async def _control(self, request: web.Request, method: str) -> web.Response:
+        """``GET``/``PUT /_simulator/config``: read or change ``latency``, ``max_limit``, ``default_page_size``
+        and ``links`` at runtime (a subprocess simulator has no other handle); loopback clients only."""
+        import ipaddress
+
+        fields_ = ("latency", "max_limit", "default_page_size", "links")
+        try:
+            loopback = ipaddress.ip_address((request.remote or "").split("%")[0]).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise _HTTPError(403, {"detail": "The simulator control route is for loopback clients only."})
+        cfg = self.config
+        if method == "PUT":
+            data = await self._read_body(request)
+            errors: dict[str, list[str]] = {}
+            for name, value in data.items():
+                number = isinstance(value, (int, float)) and not isinstance(value, bool)
+                if name == "latency" and number and 0 <= value <= 60:
+                    continue
+                if name in ("max_limit", "default_page_size") and type(value) is int and value > 0:
+                    continue
+                if name == "links" and value in ("internal", "absolute", "relative"):
+                    continue
+                errors[name] = ["Unknown setting." if name not in fields_ else "Invalid value."]
+            if errors:
+                raise _HTTPError(400, errors)
+            for name, value in data.items():
+                setattr(cfg, name, float(value) if name == "latency" else value)
+        elif method != "GET":
+            raise _HTTPError(405, {"detail": f'Method "{method}" not allowed.'})
+        return _json_response(200, {name: getattr(cfg, name) for name in fields_}, "GET, PUT")
 
     def _options(self, name: str, allow: str) -> web.Response:
         body = {

@@ -27,6 +27,10 @@ _OPTIONS = {
     "refresh_token_lifetime": "--refresh-token-lifetime",
     "host": "--host",
     "port": "--port",
+    "monitoring_hosts": "--monitoring-hosts",
+    "monitoring_drift": "--monitoring-drift",
+    "monitoring_chunked": "--monitoring-chunked",
+    "monitoring_live_delay": "--monitoring-live-delay",
 }
 
 

@@ -1,0 +1,551 @@
+"""``/api/v2/monitoring/``: typed search over Icinga-style objects, live CPE status, graphs and datasets.
+
+``krill.monitoring.search(...)`` is a :class:`~krill_async.ListQuery` (sequential, pages, concurrent export)
+whose pages are decoded incrementally as they arrive, with two additions: ``.select(...)`` decodes only the
+paths you name (several times faster), and ``.stream()`` yields records while a huge body is still arriving.
+Filter names that are not Python identifiers have typed spellings: ``perf.pondesv > 2`` for
+``perfdata.pondesv__gt=2`` and ``vars={"administrative_info.topology": t}`` for
+``vars.administrative_info__topology=t``; anything else goes through ``params=`` unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+
+from yarl import URL
+
+from .._pagination import Export, ListQuery, PageFetcher
+from .._projection import PathSpec, Selection, projection
+from .._resource import App, Resource, declare
+from .._resume import ResumePoint
+from .._stream_decode import DEFAULT_BATCH_BYTES, ObjectStream, decode_lax, streaming_fetcher
+from .._timeouts import Timeout, TimeoutTypes, resolve_timeout
+from .._urls import encode_params, format_param, join_api_path, quote_identifier
+from ..errors import InvalidArgument
+from ..models._base import Record
+from ..models.monitoring import (
+    CpeInfo,
+    DataPoint,
+    DatasetMetric,
+    Graph,
+    GraphDataset,
+    Host,
+    MonitoringObject,
+    Series,
+    Service,
+    series_from_datasets,
+)
+
+if TYPE_CHECKING:
+    from .._transport import Transport
+
+__all__ = ["Metric", "MetricFilter", "Monitoring", "SearchQuery", "perf", "search_params", "timespec"]
+
+T = TypeVar("T")
+M = TypeVar("M")
+
+Lookup = Literal["gt", "gte", "lt", "lte"]
+Number = int | float | Decimal
+_TIMESPEC = re.compile(r"^\d+[mhd]$")
+_TYPES = {"host": "Host", "service": "Service"}
+_MODELS: dict[str | None, type[MonitoringObject]] = {"Host": Host, "Service": Service}
+_OneMetric = DatasetMetric | GraphDataset | Graph | tuple[str, str]
+#: What ``datasets()`` accepts: one metric (a graph, a graph dataset, ``(measurement, metric)``) or several.
+MetricsSpec = _OneMetric | Iterable[_OneMetric]
+
+
+# -- filters (pure) ------------------------------------------------------------------------------------
+
+
+def _number(value: Number) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise TypeError(f"a metric is compared with a number, not {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"cannot compare a metric with {value!r}")
+    return format_param(value)
+
+
+@dataclass(frozen=True)
+class MetricFilter:
+    """``perfdata.<metric>__<lookup>=<value>``: objects whose metric compares true (``perf.pondesv > 2``)."""
+
+    metric: str
+    lookup: Lookup
+    value: Number
+
+    def param(self) -> tuple[str, str]:
+        return f"perfdata.{self.metric}__{self.lookup}", _number(self.value)
+
+
+class Metric:
+    """A perfdata metric to compare: ``perf.pondesv > 2``, ``perf.dnrx <= -27.5``, ``perf("odd-name") > 1``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        if not name or not isinstance(name, str) or any(c in name for c in "&=#?\x00"):
+            raise ValueError(f"invalid metric name {name!r}")
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"perf.{self.name}"
+
+    def __gt__(self, value: Number) -> MetricFilter:
+        return MetricFilter(self.name, "gt", value)
+
+    def __ge__(self, value: Number) -> MetricFilter:
+        return MetricFilter(self.name, "gte", value)
+
+    def __lt__(self, value: Number) -> MetricFilter:
+        return MetricFilter(self.name, "lt", value)
+
+    def __le__(self, value: Number) -> MetricFilter:
+        return MetricFilter(self.name, "lte", value)
+
+
+class _Perf:
+    """``perf.<metric>`` or ``perf("<metric>")``: a :class:`Metric` to compare with a number."""
+
+    def __getattr__(self, name: str) -> Metric:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Metric(name)
+
+    def __call__(self, name: str) -> Metric:
+        return Metric(name)
+
+    def __repr__(self) -> str:
+        return "perf"
+
+
+perf = _Perf()
+
+
+def _comma(value: str | Sequence[str] | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return ",".join(value)
+
+
+def _vars_key(path: str) -> str:
+    """``administrative_info.sn`` -> ``vars.administrative_info__sn`` (the nesting form real clients send)."""
+    path = path.removeprefix("vars.")
+    parts = [part for part in re.split(r"\.|__", path) if part]
+    if not parts:
+        raise ValueError(f"invalid vars path {path!r}")
+    return "vars." + "__".join(parts)
+
+
+def search_params(
+    *where: MetricFilter,
+    type: str | None = None,
+    regstate: str | None = None,
+    regtag: str | None = None,
+    reghost: str | None = None,
+    hostgroups: str | Sequence[str] | None = None,
+    joins: str | Sequence[str] | None = None,
+    topology: str | None = None,
+    vars: Mapping[str, Any] | None = None,
+    perfdata: Mapping[str, Any] | None = None,
+    filters: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+) -> list[tuple[str, str]]:
+    """The query pairs of a monitoring search, in a stable order (pure: no I/O).
+
+    ``topology`` is sent both as ``topology`` and ``vars.administrative_info__topology`` (which one a
+    server honours is undocumented; the peer client sends both). ``perfdata={"pondesv__gt": 2}`` and
+    ``params`` go through unchanged.
+    """
+    for item in where:
+        if not isinstance(item, MetricFilter):
+            raise TypeError(f"positional filters are metric comparisons like perf.pondesv > 2, not {item!r}")
+    if type is not None:
+        type = _TYPES.get(type.lower(), type)
+    pairs = encode_params(
+        {
+            "type": type,
+            "regstate": regstate,
+            "regtag": regtag,
+            "reghost": reghost,
+            "hostgroups": _comma(hostgroups),
+            "joins": _comma(joins),
+            "topology": topology,
+        }
+    )
+    if topology is not None:
+        pairs.append(("vars.administrative_info__topology", format_param(topology)))
+    pairs += encode_params({_vars_key(k): v for k, v in (vars or {}).items()})
+    pairs += encode_params({f"perfdata.{k.removeprefix('perfdata.')}": v for k, v in (perfdata or {}).items()})
+    pairs += [item.param() for item in where]
+    pairs += encode_params(filters)
+    pairs += encode_params(params)
+    return pairs
+
+
+def timespec(value: str | _dt.timedelta) -> str:
+    """A datasets time as the API writes it: ``"24h"``, ``"30m"``, ``"7d"`` (a timedelta is converted)."""
+    if isinstance(value, _dt.timedelta):
+        seconds = value.total_seconds()
+        if seconds < 0 or seconds % 60:
+            raise ValueError(f"a datasets time is a whole number of minutes, not {value!r}")
+        minutes = int(seconds // 60)
+        if minutes and minutes % 1440 == 0:
+            return f"{minutes // 1440}d"
+        if minutes and minutes % 60 == 0:
+            return f"{minutes // 60}h"
+        return f"{minutes}m"
+    if not isinstance(value, str) or not _TIMESPEC.match(value):
+        raise ValueError(f"a datasets time looks like '24h', '30m' or '7d', not {value!r}")
+    return value
+
+
+def dataset_metrics(
+    metrics: MetricsSpec,
+    host_name: str,
+    service_name: str | None,
+) -> list[DatasetMetric]:
+    """What ``datasets()`` asks for: explicit metrics, a graph's datasets, or ``(measurement, metric)``."""
+    if isinstance(metrics, (DatasetMetric, GraphDataset, Graph)) or (
+        isinstance(metrics, tuple) and len(metrics) == 2 and all(isinstance(x, str) for x in metrics)
+    ):
+        metrics = [metrics]  # type: ignore[list-item]  # one metric given on its own
+    result: list[DatasetMetric] = []
+    for item in metrics:
+        if isinstance(item, DatasetMetric):
+            result.append(item)
+        elif isinstance(item, Graph):
+            result += dataset_metrics(item.datasets or (), host_name, service_name)
+        elif isinstance(item, GraphDataset):
+            if not item.measurement or not item.metric:
+                raise ValueError(f"this graph dataset names no measurement or metric: {item!r}")
+            result.append(
+                DatasetMetric(
+                    host_name=host_name, service_name=service_name, measurement=item.measurement, metric=item.metric
+                )
+            )
+        elif isinstance(item, tuple) and len(item) == 2 and all(isinstance(x, str) for x in item):
+            result.append(
+                DatasetMetric(host_name=host_name, service_name=service_name, measurement=item[0], metric=item[1])
+            )
+        else:
+            raise TypeError(f"a dataset metric is a DatasetMetric, a graph dataset or (measurement, metric): {item!r}")
+    if not result:
+        raise ValueError("ask for at least one metric")
+    return result
+
+
+# -- queries -------------------------------------------------------------------------------------------
+
+
+class SearchQuery(ListQuery[T]):
+    """A monitoring search, not yet sent: every :class:`~krill_async.ListQuery` mode, plus ``select()``
+    (decode only some paths) and ``stream()`` (records while the body arrives)."""
+
+    def __init__(
+        self, transport: Transport, url: URL, *, batch_bytes: int = DEFAULT_BATCH_BYTES, **options: Any
+    ) -> None:
+        self._options = dict(options, batch_bytes=batch_bytes)
+        self._search_transport = transport
+        self.batch_bytes = batch_bytes
+        fetcher: PageFetcher = streaming_fetcher(batch_bytes)
+        super().__init__(transport, url, page_fetcher=fetcher, **options)
+
+    def _with(self, **changes: Any) -> SearchQuery[Any]:
+        options = {**self._options, **changes}
+        return SearchQuery(self._search_transport, self.url, **options)
+
+    def select(self, **paths: PathSpec) -> SearchQuery[Selection]:
+        """Decode only these jq-like paths: ``.select(cpe="name", olt="attrs.vars.cpe_registration_host")``.
+
+        Records are small :class:`~krill_async.Selection` objects (``rec.cpe``, ``rec.olt``, ``rec.to_dict()``);
+        a missing path reads as ``None``. ``name=("attrs.state", int)`` decodes into a type.
+        """
+        return self._with(model=projection(**paths))
+
+    def export(
+        self,
+        *,
+        concurrency: int | None = None,
+        page_size: int | None = None,
+        ordered: bool = True,
+        resume: ResumePoint | None = None,
+        consistent: bool = False,
+        key: str = "id",
+        recover_missed: bool = True,
+    ) -> Export[T]:
+        """Every list export mode but ``consistent=True``: monitoring objects have no ``id`` to deduplicate
+        on and no detail path to fetch a missed one from (resume points do work)."""
+        if consistent:
+            raise InvalidArgument(
+                "consistent=True is not available for monitoring searches (objects have no id and no detail "
+                "path); export without it, and deduplicate on `name` if the monitored set may change"
+            )
+        return super().export(concurrency=concurrency, page_size=page_size, ordered=ordered, resume=resume)
+
+    def stream(self, *, batch_bytes: int | None = None) -> ObjectStream[T]:
+        """``async with query.stream() as records: async for r in records`` — sequential paging that hands
+        out records while each page is still arriving; memory holds about one batch, even for a server that
+        sends everything in one huge chunked body."""
+        return ObjectStream(
+            self._search_transport,
+            self.page_url(self.offset, self.page_size),
+            self.model,
+            timeout=self.timeout,
+            batch_bytes=batch_bytes or self.batch_bytes,
+        )
+
+
+# -- the namespace -------------------------------------------------------------------------------------
+
+
+class Monitoring(App):
+    """Hosts and services as Krill's monitoring (Icinga) sees them.
+
+    ``live_timeout`` applies to ``cpe_info()``, which queries the OLT and the device while you wait: it is
+    never shorter than the client's own timeout.
+    """
+
+    name = "monitoring"
+
+    #: Host groups (``cpegpon``, ``core``...): plain dicts, the shape is not documented.
+    hostgroups: declare[Resource[dict[str, Any]]] = declare("hostgroups", dict[str, Any], trailing_slash=False)
+
+    live_timeout = Timeout(total=90.0, connect=10.0, read=60.0)
+
+    @overload
+    def search(
+        self,
+        *where: MetricFilter,
+        type: Literal["Host", "host"],
+        regstate: str | None = ...,
+        regtag: str | None = ...,
+        reghost: str | None = ...,
+        hostgroups: str | Sequence[str] | None = ...,
+        joins: str | Sequence[str] | None = ...,
+        topology: str | None = ...,
+        vars: Mapping[str, Any] | None = ...,
+        perfdata: Mapping[str, Any] | None = ...,
+        page_size: int | None = ...,
+        offset: int = ...,
+        params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = ...,
+        timeout: TimeoutTypes = ...,
+        model: None = ...,
+        batch_bytes: int = ...,
+        **filters: Any,
+    ) -> SearchQuery[Host]: ...
+
+    @overload
+    def search(
+        self,
+        *where: MetricFilter,
+        type: Literal["Service", "service"],
+        regstate: str | None = ...,
+        regtag: str | None = ...,
+        reghost: str | None = ...,
+        hostgroups: str | Sequence[str] | None = ...,
+        joins: str | Sequence[str] | None = ...,
+        topology: str | None = ...,
+        vars: Mapping[str, Any] | None = ...,
+        perfdata: Mapping[str, Any] | None = ...,
+        page_size: int | None = ...,
+        offset: int = ...,
+        params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = ...,
+        timeout: TimeoutTypes = ...,
+        model: None = ...,
+        batch_bytes: int = ...,
+        **filters: Any,
+    ) -> SearchQuery[Service]: ...
+
+    @overload
+    def search(
+        self,
+        *where: MetricFilter,
+        type: str | None = ...,
+        regstate: str | None = ...,
+        regtag: str | None = ...,
+        reghost: str | None = ...,
+        hostgroups: str | Sequence[str] | None = ...,
+        joins: str | Sequence[str] | None = ...,
+        topology: str | None = ...,
+        vars: Mapping[str, Any] | None = ...,
+        perfdata: Mapping[str, Any] | None = ...,
+        page_size: int | None = ...,
+        offset: int = ...,
+        params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = ...,
+        timeout: TimeoutTypes = ...,
+        model: None = ...,
+        batch_bytes: int = ...,
+        **filters: Any,
+    ) -> SearchQuery[MonitoringObject]: ...
+
+    @overload
+    def search(
+        self,
+        *where: MetricFilter,
+        type: str | None = ...,
+        regstate: str | None = ...,
+        regtag: str | None = ...,
+        reghost: str | None = ...,
+        hostgroups: str | Sequence[str] | None = ...,
+        joins: str | Sequence[str] | None = ...,
+        topology: str | None = ...,
+        vars: Mapping[str, Any] | None = ...,
+        perfdata: Mapping[str, Any] | None = ...,
+        page_size: int | None = ...,
+        offset: int = ...,
+        params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = ...,
+        timeout: TimeoutTypes = ...,
+        model: type[M],
+        batch_bytes: int = ...,
+        **filters: Any,
+    ) -> SearchQuery[M]: ...
+
+    def search(
+        self,
+        *where: MetricFilter,
+        type: str | None = None,
+        regstate: str | None = None,
+        regtag: str | None = None,
+        reghost: str | None = None,
+        hostgroups: str | Sequence[str] | None = None,
+        joins: str | Sequence[str] | None = None,
+        topology: str | None = None,
+        vars: Mapping[str, Any] | None = None,
+        perfdata: Mapping[str, Any] | None = None,
+        page_size: int | None = None,
+        offset: int = 0,
+        params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+        timeout: TimeoutTypes = None,
+        model: Any = None,
+        batch_bytes: int = DEFAULT_BATCH_BYTES,
+        **filters: Any,
+    ) -> SearchQuery[Any]:
+        """Search hosts and services (``GET /monitoring/search``); nothing is sent until it is iterated.
+
+        ``search(perf.pondesv > 2, type="Service")``, ``search(type="Host", regstate="alarm",
+        regtag="CAR-OLT02-0/3/9")``, ``search(type="Host", reghost="SMR-OLT03", joins="services")``.
+        Records are :class:`Host`, :class:`Service` (by ``type``) or :class:`MonitoringObject`; ``model=``
+        picks another type (``dict``, ``bytes``). ``limit=`` is accepted as the page size.
+        """
+        vendor_limit = filters.pop("limit", None)
+        if page_size is None and vendor_limit is not None:
+            page_size = int(vendor_limit)
+        pairs = search_params(
+            *where,
+            type=type,
+            regstate=regstate,
+            regtag=regtag,
+            reghost=reghost,
+            hostgroups=hostgroups,
+            joins=joins,
+            topology=topology,
+            vars=vars,
+            perfdata=perfdata,
+            filters=filters,
+            params=params,
+        )
+        if model is None:
+            model = _MODELS.get(_TYPES.get(type.lower()) if type else None, MonitoringObject)
+        client = self.client
+        return SearchQuery(
+            client.transport,
+            join_api_path(client.root, f"{self.name}/search"),
+            batch_bytes=batch_bytes,
+            params=pairs,
+            model=model,
+            page_size=page_size or client.page_size,
+            offset=int(offset),
+            timeout=resolve_timeout(timeout, client.timeout) if timeout is not None else None,
+            concurrency=client.concurrency,
+            export_page_size=page_size or client.export_page_size,
+        )
+
+    async def _get(self, path: str, model: Any, *, params: Any = None, timeout: Timeout) -> Any:
+        url = join_api_path(self.client.root, f"{self.name}/{path}")
+        response = await self.client.transport.request("GET", url, params=encode_params(params), timeout=timeout)
+        return decode_lax(response.content, model, url=str(response.url))
+
+    async def host(self, host_name: str, *, timeout: TimeoutTypes = None) -> Host:
+        """One host's last-check state (``/monitoring/hosts/{name}``; the name is the CPE's ``internal_id``)."""
+        limits = resolve_timeout(timeout, self.client.timeout)
+        result: Host = await self._get(f"hosts/{quote_identifier(host_name)}", Host, timeout=limits)
+        return result
+
+    async def cpe_info(self, cpe_id: int | str, *, timeout: TimeoutTypes = None) -> CpeInfo:
+        """Real-time state of one CPE, queried live from its OLT (``/monitoring/cpes/{id}/info``): slow, and
+        it fails when the device or OLT does not answer. Uses :attr:`live_timeout` unless told otherwise."""
+        limits = resolve_timeout(timeout, self._live_timeout())
+        result: CpeInfo = await self._get(f"cpes/{quote_identifier(cpe_id)}/info", CpeInfo, timeout=limits)
+        return result
+
+    def _live_timeout(self) -> Timeout:
+        own, live = self.client.timeout, self.live_timeout
+        return Timeout(total=max(own.total, live.total), connect=own.connect, read=max(own.read, live.read))
+
+    async def graphs(
+        self, host_name: str, service_name: str | None = None, *, timeout: TimeoutTypes = None
+    ) -> list[Graph]:
+        """The graphs defined for a host (or one of its services): titles, and the datasets to ask for."""
+        limits = resolve_timeout(timeout, self.client.timeout)
+        body: _Graphs = await self._get(
+            "graphs/", _Graphs, params={"host_name": host_name, "service_name": service_name}, timeout=limits
+        )
+        return body.graphs or []
+
+    async def datasets(
+        self,
+        host_name: str,
+        metrics: MetricsSpec,
+        *,
+        service_name: str | None = None,
+        start: str | _dt.timedelta = "24h",
+        end: str | _dt.timedelta = "0m",
+        timeout: TimeoutTypes = None,
+    ) -> list[Series]:
+        """Metric time series (``POST /monitoring/datasets/``), down-sampled by the server.
+
+        ``metrics`` are ``(measurement, metric)`` pairs, graphs or graph datasets from :meth:`graphs`, or
+        :class:`DatasetMetric`. ``start``/``end`` are ago-times like ``"24h"`` and ``"0m"`` (or timedeltas).
+        """
+        wanted = dataset_metrics(metrics, host_name, service_name)
+        body = {
+            "host_name": host_name,
+            "service_name": service_name,
+            "start": timespec(start),
+            "end": timespec(end),
+            "metrics": [
+                {
+                    "host_name": m.host_name,
+                    "service_name": m.service_name,
+                    "measurement": m.measurement,
+                    "metric": m.metric,
+                }
+                for m in wanted
+            ],
+        }
+        url = join_api_path(self.client.root, f"{self.name}/datasets/")
+        response = await self.client.transport.request(
+            "POST", url, json=body, timeout=resolve_timeout(timeout, self.client.timeout)
+        )
+        data: dict[str, list[DataPoint]] = decode_lax(response.content, dict[str, list[DataPoint]], url=str(url))
+        return series_from_datasets(data, wanted)
+
+    async def status_summary(self, *, timeout: TimeoutTypes = None) -> dict[str, Any]:
+        """Counts of hosts and services by state (``/monitoring/status/summary``; the shape is undocumented,
+        so it comes as plain JSON)."""
+        result: dict[str, Any] = await self._get(
+            "status/summary", dict[str, Any], timeout=resolve_timeout(timeout, self.client.timeout)
+        )
+        return result
+
+
+class _Graphs(Record):
+    """``{"graphs": [...]}``."""
+
+    graphs: list[Graph] | None = None

@@ -1,0 +1,555 @@
+"""Deterministic monitoring objects (Icinga-style Host and Service) for the simulated ``/api/v2/monitoring``.
+
+Derived from a :class:`~krill_async.testing.Network`: host ``i`` mirrors the ``i``-th CPE (host name = cpename,
+``vars.administrative_info.id`` = CPE id, serial, model, services...). ``hosts`` may exceed the CPE count:
+the extra hosts are CPE-like GPON hosts with ids after the last CPE, so 200,000 hosts are served without
+generating 200,000 CRM records. Facts that filters need are generated eagerly in one pass; the JSON of each
+object is built and encoded on first use and cached, so a page is assembled by joining bytes.
+
+A share ``drift`` of hosts (and their services) carries the variations seen in real data: registration vars
+as lists, as ``__placeholders__`` or absent; pending objects (state 99); integers written ``1.0`` (Icinga
+< 2.13); uom ``"null"``; timestamps without microseconds.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, overload
+
+import msgspec
+
+from ._data import TZ, Network, Record
+
+__all__ = ["DRIFT_KINDS", "TXRX_METRICS", "HostFacts", "MonitoringData"]
+
+_ENCODER = msgspec.json.Encoder(order="sorted")  # the real answers have their keys sorted
+
+TXRX_METRICS = ("dnrx", "uptx", "uprx", "dnatt", "upatt", "pondesv")
+#: (critical, max, min, warning) per txrx metric, from the vendor's sample.
+_TXRX_LIMITS = {
+    "dnrx": (-8.0, 5.0, -49.0, -11.0),
+    "uptx": (16.0, 15.0, -10.0, 15.0),
+    "uprx": (-9.0, 5.0, -49.0, -12.0),
+    "dnatt": (50.0, 60.0, 1.0, 30.0),
+    "upatt": (50.0, 60.0, 1.0, 30.0),
+    "pondesv": (4.0, 10.0, -10.0, 2.0),
+}
+DRIFT_KINDS = ("list", "placeholder", "absent", "pending", "floats", "uom_null", "no_micro")
+_OLTS = ("CAR-OLT01", "CAR-OLT02", "SMR-OLT03", "OLT01", "OLT02", "OLT03", "OLT04")
+_REGSTATES = (
+    ("online",),
+    ("offline",),
+    ("alarm", "losi", "offline"),
+    ("alarm", "lofi", "offline"),
+    ("dyinggasp", "offline"),
+    ("losi", "offline"),
+)
+_REGSTATE_WEIGHTS = (0.80, 0.07, 0.05, 0.02, 0.04, 0.02)
+_VENDORS = {"48575443": "Huawei", "414c434c": "ALCL", "46485454": "FiberHome"}
+_GPON_MODELS = (("HG8245H", "48575443"), ("EG8145V5", "48575443"), ("G-0425G-C", "414c434c"), ("HG6144F", "46485454"))
+_PROFILES = {i: (f"{mb} MB", f"{mb}M", f"{mb}M") for i, mb in enumerate((30, 50, 100, 200, 300, 400, 600, 1000), 1)}
+_ACTIONS = ["diagnostic", "factory", "reboot", "reconfig", "reprovision", "unprovision"]
+_CHECK_COMMANDS = {"txrx": "check_txrx", "dhcp": "check_dhcp", "provision": "check_provision", "tr069": "check_tr069"}
+_NOW = datetime(2025, 8, 8, 9, 23, 21, tzinfo=TZ).timestamp()
+
+
+@dataclass(slots=True)
+class HostFacts:
+    """What the simulator knows about one host; everything else in its JSON derives from these."""
+
+    index: int
+    cpe_id: int
+    name: str
+    tech: str
+    groups: tuple[str, ...]
+    services: tuple[str, ...]
+    olt: str
+    pon: tuple[int, int, int]
+    onu: int
+    states: tuple[str, ...]  # canonical registration states, main one first
+    ip: str
+    latency: int
+    checked: float  # epoch of the last check
+    changed: float  # epoch of the last state change
+    dnbw: float
+    upbw: float
+    txrx: tuple[float, ...]
+    handled: bool
+    drift: frozenset[str]
+    topology: str
+
+    @property
+    def pending(self) -> bool:
+        return "pending" in self.drift
+
+    @property
+    def state(self) -> int:
+        """Host state: 0 up, 1 down, 99 pending."""
+        if self.pending:
+            return 99
+        return 0 if self.states[0] == "online" and "placeholder" not in self.drift else 1
+
+    @property
+    def regtag(self) -> str:
+        return f"{self.olt}-{self.pon[0]}/{self.pon[1]}/{self.pon[2]}"
+
+    @property
+    def regid(self) -> str:
+        return f"{self.pon[0]}/{self.pon[1]}/{self.pon[2]}-{self.onu}"
+
+    def exposed_states(self) -> tuple[str, ...]:
+        """The registration states as this host's JSON shows them (what regstate= matches)."""
+        if self.drift & {"placeholder", "absent"}:
+            return ()
+        return self.states if "list" in self.drift else self.states[:1]
+
+    def exposed_tags(self) -> tuple[str, ...]:
+        if self.drift & {"placeholder", "absent"}:
+            return ()
+        return (self.regtag, self.olt) if "list" in self.drift else (self.regtag,)
+
+    def exposed_host(self) -> str | None:
+        return None if self.drift & {"placeholder", "absent"} else self.olt
+
+    def txrx_state(self) -> int:
+        """State of the txrx service: warning above pondesv 2, critical above 4; unknown without data."""
+        if self.pending:
+            return 99
+        if not self.txrx:
+            return 3
+        pondesv = self.txrx[5]
+        return 2 if pondesv > 4.0 else 1 if pondesv > 2.0 else 0
+
+    def metrics(self, service: str | None) -> dict[str, float]:
+        """Perfdata values of the host (``None``) or one of its services, by metric name."""
+        if self.pending:
+            return {}
+        if service is None:
+            return {"dnbw": self.dnbw, "upbw": self.upbw}
+        if service == "txrx" and self.txrx:
+            return dict(zip(TXRX_METRICS, self.txrx, strict=True))
+        return {}
+
+
+def _iso(epoch: float, micro: bool) -> str:
+    stamp = datetime.fromtimestamp(epoch if micro else float(int(epoch)), TZ)
+    return stamp.isoformat()
+
+
+def _floats(value: Any) -> Any:
+    """Integers written as doubles, as Icinga did before 2.13 (``1`` becomes ``1.0``)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: _floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_floats(v) for v in value]
+    return value
+
+
+class MonitoringData:
+    """Monitoring objects for one simulated deployment (a snapshot of the network when created)."""
+
+    def __init__(self, network: Network, *, hosts: int | None = None, drift: float = 0.1, seed: int = 1) -> None:
+        if not 0.0 <= drift <= 1.0:
+            raise ValueError("drift is a share between 0 and 1")
+        self.network = network
+        self.drift = drift
+        self.seed = seed
+        self.lock = threading.RLock()
+        with network.lock:
+            cpe_ids = list(network.ids("cpes"))
+            self._cpes = [network.cpes[i] for i in cpe_ids]
+        count = len(cpe_ids) if hosts is None else hosts
+        if count < 0:
+            raise ValueError("hosts must be 0 or more")
+        self.facts = self._generate(count)
+        self.by_name = {f.name: f for f in self.facts}
+        self.by_cpe = {f.cpe_id: f for f in self.facts}
+        self._host_bytes: list[bytes | None] = [None] * count
+        self._service_bytes: dict[tuple[int, int, bool], bytes] = {}
+
+    # -- generation -----------------------------------------------------------------------------------
+
+    def _generate(self, count: int) -> list[HostFacts]:
+        rng = random.Random(self.seed * 7919 + 3)
+        rand = rng.random
+        cpes = self._cpes
+        next_id = (max((c["id"] for c in cpes), default=0)) + 1
+        weights = list(_REGSTATE_WEIGHTS)
+        facts: list[HostFacts] = []
+        for index in range(count):
+            if index < len(cpes):
+                cpe = cpes[index]
+                cpe_id, name, tech = int(cpe["id"]), str(cpe["cpename"]), str(cpe["tech"])
+                services = tuple(sorted(cpe["_services"]))
+                topology = str(cpe["topology"])
+                probe = bool(cpe["probe"])
+            else:
+                cpe_id, name, tech = next_id, f"cpe{next_id:04d}", "gpon"
+                next_id += 1
+                services = ("dhcp", "provision", "tr069", "txrx")
+                topology = f"NAP-{int(rand() * 400) + 1:04d}" if rand() < 0.4 else ""
+                probe = False
+            groups = (f"cpe{tech}", "cpeprobe") if probe else (f"cpe{tech}",)
+            states = rng.choices(_REGSTATES, weights)[0]
+            online = states[0] == "online"
+            drift: frozenset[str] = frozenset()
+            if rand() < self.drift:
+                kinds = {DRIFT_KINDS[int(rand() * len(DRIFT_KINDS))]}
+                if rand() < 0.3:
+                    kinds.add(DRIFT_KINDS[3 + int(rand() * 4)])  # plus one of the non-registration kinds
+                drift = frozenset(kinds)
+            txrx: tuple[float, ...] = ()
+            if "txrx" in services and online:
+                pondesv = round(rand() * 2.6 - 0.4 if rand() < 0.9 else 2.0 + rand() * 3.0, 2)
+                txrx = (
+                    round(-18.0 - rand() * 10.0, 2),
+                    round(1.5 + rand() * 2.0, 2),
+                    round(-20.0 - rand() * 9.0, 2),
+                    round(20.0 + rand() * 10.0, 2),
+                    round(20.0 + rand() * 10.0, 2),
+                    pondesv,
+                )
+            checked = _NOW - rand() * 86400.0
+            facts.append(
+                HostFacts(
+                    index=index,
+                    cpe_id=cpe_id,
+                    name=name,
+                    tech=tech,
+                    groups=groups,
+                    services=services,
+                    olt=_OLTS[int(rand() * len(_OLTS))],
+                    pon=(0, int(rand() * 16), int(rand() * 16)),
+                    onu=int(rand() * 64) + 1,
+                    states=states,
+                    ip=f"10.8.{int(rand() * 256)}.{int(rand() * 254) + 1}" if online else "0.0.0.0",
+                    latency=int(rand() * 1000),
+                    checked=float(int(checked)),
+                    changed=float(int(checked - rand() * 30 * 86400.0)),
+                    dnbw=round(rand() * 1_000_000.0, 1) if online else 0.0,
+                    upbw=round(rand() * 50_000.0, 1) if online else 0.0,
+                    txrx=txrx,
+                    handled=rand() < 0.2,
+                    drift=drift,
+                    topology=topology,
+                )
+            )
+        return facts
+
+    # -- JSON -----------------------------------------------------------------------------------------
+
+    def host_vars(self, f: HostFacts) -> Record:
+        """``attrs.vars`` of a host (and of its services in search results)."""
+        cpe = self._cpes[f.index] if f.index < len(self._cpes) else None
+        if cpe is not None:
+            model, sn = str(cpe["model"]), str(cpe["sn"])
+            customer = self.network.customers.get(cpe["customer"]) or {}
+            profile = _PROFILES.get((int(cpe["profile"]) - 1) % 8 + 1, _PROFILES[6])
+            admin: Record = {
+                "access": cpe["access"],
+                "actions": _ACTIONS if cpe["tr069"] else ["reboot", "reprovision", "unprovision"],
+                "active": cpe["active"],
+                "address": cpe["address"],
+                "address_profile": cpe["address_profile"] or "",
+                "customer_address": customer.get("address", ""),
+                "customer_external_id": customer.get("external_id") or "",
+                "customer_name": f"{customer.get('name', '')} {customer.get('surname', '')}".strip(),
+                "external_voip": cpe["external_voip"],
+                "id": f.cpe_id,
+                "latitude": float(cpe["latitude"]) if cpe["latitude"] is not None else None,
+                "line_profile": cpe["line_profile"] or "residential",
+                "longitude": float(cpe["longitude"]) if cpe["longitude"] is not None else None,
+                "model": model,
+                "potses": [p["cli"] for p in self.network.potses_of(f.cpe_id) if p["cli"]],
+                "profile_downstream": profile[1],
+                "profile_name": profile[0],
+                "profile_upstream": profile[2],
+                "realm": cpe["realm"],
+                "services": list(f.services),
+                "sn": sn,
+                "tech": f.tech,
+                "tr069": cpe["tr069"],
+                "vendor": _VENDORS.get(sn[:8], "Generic"),
+            }
+            for key in ("dsn", "mac", "notes", "topology", "tv_profile", "voip_profile"):
+                if cpe[key]:
+                    admin[key] = cpe[key]
+        else:
+            mix = (f.cpe_id * 2654435761 + self.seed * 40503) & 0xFFFFFFFF  # cheap, deterministic, no RNG
+            model, prefix = _GPON_MODELS[mix % len(_GPON_MODELS)]
+            sn = prefix + f"{mix:08x}"
+            profile = _PROFILES[6]
+            admin = {
+                "access": True,
+                "actions": _ACTIONS,
+                "active": True,
+                "address": "",
+                "address_profile": "nat",
+                "customer_address": "",
+                "customer_external_id": str(30000 + f.cpe_id),
+                "customer_name": "",
+                "external_voip": False,
+                "id": f.cpe_id,
+                "latitude": round(10.0 + (mix % 1_000_003) / 1_000_003, 6),
+                "line_profile": "residential",
+                "longitude": round(-75.0 + (mix % 999_983) / 999_983, 6),
+                "model": model,
+                "potses": [],
+                "profile_downstream": profile[1],
+                "profile_name": profile[0],
+                "profile_upstream": profile[2],
+                "realm": "cpe",
+                "services": list(f.services),
+                "sn": sn,
+                "tech": "gpon",
+                "tr069": True,
+                "vendor": _VENDORS[prefix],
+            }
+            if f.topology:
+                admin["topology"] = f.topology
+        host_vars: Record = {
+            "administrative_info": admin,
+            "business_impact": 1,
+            "model": model,
+            "search": " ".join(x for x in (f.name, sn, admin["customer_name"]) if x),
+            "type": "cpe",
+            "vendor": admin["vendor"],
+        }
+        if "placeholder" in f.drift:
+            host_vars.update(
+                cpe_registration_host="__reghost__",
+                cpe_registration_id="__regid__",
+                cpe_registration_state="__regstate__",
+                cpe_registration_tags=["__regtags__"],
+            )
+        elif "absent" not in f.drift:
+            listed = "list" in f.drift
+            host_vars.update(
+                cpe_registration_host=f.olt,
+                cpe_registration_id=f.regid,
+                cpe_registration_state=list(f.states) if listed else f.states[0],
+                cpe_registration_tags=[f.regtag, f.olt] if listed else f.regtag,
+            )
+        return host_vars
+
+    def _perfdata(self, f: HostFacts, service: str | None) -> list[Record]:
+        uom = "null" if "uom_null" in f.drift else ""
+        items: list[Record] = []
+        for name, value in f.metrics(service).items():
+            if service is None:
+                items.append(
+                    {
+                        "critical": None,
+                        "max": None,
+                        "min": None,
+                        "name": name,
+                        "uom": uom,
+                        "value": value,
+                        "warning": None,
+                    }
+                )
+            else:
+                critical, high, low, warning = _TXRX_LIMITS[name]
+                items.append(
+                    {
+                        "critical": critical,
+                        "max": high,
+                        "min": low,
+                        "name": name,
+                        "uom": uom,
+                        "value": value,
+                        "warning": warning,
+                    }
+                )
+        return items
+
+    def _common(self, f: HostFacts, state: int, state_long: str, output: str | None, interval: int) -> Record:
+        pending = f.pending
+        micro = "no_micro" not in f.drift
+        checked = f.checked + f.latency / 1000.0
+        problem = 0 if state in (0, 99) else 1
+        return {
+            "acknowledged": 0,
+            "acknowledgement": 0,
+            "address": "",
+            "alarm": 1 if "alarm" in f.states and state == 1 else 0,
+            "business_impact": 1,
+            "check_attempt": 1,
+            "check_interval": interval,
+            "check_period": "",
+            "downtime": 0,
+            "downtime_depth": 0,
+            "downtimed": 0,
+            "enable_active_checks": 1,
+            "enable_passive_checks": 1,
+            "flap_detection_enabled": 0,
+            "handled": 1 if problem and f.handled else 0,
+            "has_been_checked": 0 if pending else 1,
+            "host_name": f.name,
+            "is_flapping": 0,
+            "last_check": None if pending else _iso(checked, micro),
+            "last_hard_state": 0,
+            "last_hard_state_change": _iso(f.changed, False),
+            "last_state_change": _iso(f.changed, False),
+            "latency": 0 if pending else f.latency,
+            "long_output": None,
+            "max_check_attempts": 1,
+            "next_check": _iso(checked + interval, micro),
+            "output": output,
+            "problem": problem,
+            "retry_interval": 60,
+            "severity": 0 if not problem else 1056 if f.handled else 2112,
+            "state": state,
+            "state_long": state_long,
+            "state_type": 1,
+        }
+
+    def host_attrs(self, f: HostFacts) -> Record:
+        state = f.state
+        if f.pending:
+            output: str | None = None
+        elif "placeholder" in f.drift:
+            output = "DOWN - not found"
+        else:
+            output = f"{'/'.join(f.states)} {f.olt.split('-')[-1]}:{f.regid} {f.ip}"
+        attrs = self._common(f, state, {0: "up", 1: "down", 99: "pending"}[state], output, 86400)
+        attrs["check_command"] = "check_cpe"
+        attrs["perfdata"] = self._perfdata(f, None)
+        attrs["service_name"] = ""
+        attrs["vars"] = self.host_vars(f)
+        return attrs
+
+    def host_dict(self, f: HostFacts) -> Record:
+        """The Host object as ``/monitoring/search`` returns it."""
+        obj: Record = {"attrs": self.host_attrs(f), "joins": {}, "meta": {}, "name": f.name, "type": "Host"}
+        return _floats(obj) if "floats" in f.drift else obj
+
+    def service_dict(self, f: HostFacts, service: str, *, with_vars: bool = True) -> Record:
+        """A Service object; joined services (``joins=services``) carry no ``vars``."""
+        if service == "txrx":
+            state = f.txrx_state()
+            if state in (1, 2):
+                limit = 2.0 if state == 1 else 4.0
+                output: str | None = f"pondesv={f.txrx[5]:.2f} > {limit:.2f}!"
+            elif state == 0:
+                output = " ".join(f"{k}={v:.2f}" for k, v in zip(TXRX_METRICS, f.txrx, strict=True))
+            else:
+                output = None if state == 99 else "UNKNOWN - no data"
+            interval = 604800
+        else:
+            state = 99 if f.pending else 0
+            output = None if f.pending else "OK"
+            interval = 300
+        names = {0: "ok", 1: "warning", 2: "critical", 3: "unknown", 99: "pending"}
+        attrs = self._common(f, state, names[state], output, interval)
+        attrs["check_command"] = _CHECK_COMMANDS.get(service, f"check_{service.rstrip('0123456789')}")
+        attrs["perfdata"] = self._perfdata(f, service)
+        attrs["service_name"] = service
+        if with_vars:
+            attrs["vars"] = self.host_vars(f)
+        obj: Record = {"attrs": attrs, "joins": {}, "meta": {}, "name": f"{f.name}!{service}", "type": "Service"}
+        return _floats(obj) if "floats" in f.drift else obj
+
+    def host_detail(self, f: HostFacts) -> Record:
+        """``/monitoring/hosts/{name}`` (2023 shape): fewer attrs, a ``last_check_result``, list-valued
+        registration state and tags."""
+        full = self.host_attrs(f)
+        host_vars = full["vars"]
+        for key in ("cpe_registration_state", "cpe_registration_tags"):
+            if isinstance(host_vars.get(key), str):
+                host_vars[key] = [host_vars[key]]
+        keep = (
+            "address",
+            "host_name",
+            "last_check",
+            "next_check",
+            "output",
+            "service_name",
+            "state",
+            "state_type",
+            "state_long",
+            "vars",
+        )
+        attrs = {k: full[k] for k in keep}
+        if f.pending:
+            attrs["last_check_result"] = None
+        else:
+            start = f.checked + f.latency / 1000.0
+            attrs["last_check_result"] = {
+                "command": None,
+                "execution_end": _iso(start + 0.4, True),
+                "execution_start": _iso(start, True),
+                "execution_time": 0.4,
+                "output": full["output"],
+                "schedule_start": _iso(f.checked, True),
+                "state": full["state"],
+            }
+        return {"attrs": attrs, "joins": {}, "meta": {}, "name": f.name, "type": "Host"}
+
+    # -- encoded objects ------------------------------------------------------------------------------
+
+    def host_bytes(self, index: int, *, joins: bool = False) -> bytes:
+        data = self._host_bytes[index]
+        if data is None:
+            data = _ENCODER.encode(self.host_dict(self.facts[index]))
+            self._host_bytes[index] = data
+        if not joins:
+            return data
+        f = self.facts[index]
+        services = b",".join(self.service_bytes(index, k, with_vars=False) for k in range(len(f.services)))
+        return data.replace(b'"joins":{}', b'"joins":{"services":[' + services + b"]}", 1)
+
+    def service_bytes(self, index: int, k: int, *, with_vars: bool = True) -> bytes:
+        key = (index, k, with_vars)
+        data = self._service_bytes.get(key)
+        if data is None:
+            f = self.facts[index]
+            data = _ENCODER.encode(self.service_dict(f, f.services[k], with_vars=with_vars))
+            if len(self._service_bytes) < 200_000:
+                self._service_bytes[key] = data
+        return data
+
+    def warm(self) -> None:
+        """Encode every Host object now (the standalone simulator does this before announcing it is ready)."""
+        for index in range(len(self.facts)):
+            self.host_bytes(index)
+
+
+class ObjectList(Sequence[bytes]):
+    """The encoded objects matching a search, built lazily page by page."""
+
+    def __init__(self, data: MonitoringData, refs: list[tuple[int, int]], joins: bool) -> None:
+        self._data = data
+        self._refs = refs  # (host index, -1 for the host itself or the service number)
+        self._joins = joins
+
+    def __len__(self) -> int:
+        return len(self._refs)
+
+    def _encode(self, ref: tuple[int, int]) -> bytes:
+        index, k = ref
+        if k < 0:
+            return self._data.host_bytes(index, joins=self._joins)
+        return self._data.service_bytes(index, k)
+
+    @overload
+    def __getitem__(self, item: int) -> bytes: ...
+    @overload
+    def __getitem__(self, item: slice) -> list[bytes]: ...
+    def __getitem__(self, item: int | slice) -> bytes | list[bytes]:
+        with self._data.lock:
+            if isinstance(item, slice):
+                return [self._encode(ref) for ref in self._refs[item]]
+            return self._encode(self._refs[item])
+
+    def __iter__(self) -> Iterator[bytes]:
+        for ref in self._refs:
+            yield self._encode(ref)
