@@ -6,9 +6,8 @@ import ssl as _ssl
 from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
 from yarl import URL
 
 from ._auth import Auth, BasicAuth, BearerToken
@@ -19,7 +18,11 @@ from ._throttle import Throttle
 from ._timeouts import Timeout, TimeoutTypes, resolve_timeout
 from ._transport import Response, Transport, TransportStats
 from ._urls import encode_params, join_api_path, normalise_base_url
-from .apps import ApiV1, AuthApp, Docsis, Gpon, Installer, Isp, Me, Monitoring, Oratio, PbxApp, Plankton, Rubik
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from .apps import ApiV1, AuthApp, Docsis, Gpon, Installer, Isp, Me, Monitoring, Oratio, PbxApp, Plankton, Rubik
 
 __all__ = ["Krill"]
 
@@ -88,7 +91,7 @@ class Krill:
             max_connections=concurrency,
             session=session,
             ssl_context=ssl,
-            user_agent=user_agent or f"krill-async/{_VERSION} aiohttp/{aiohttp.__version__}",
+            user_agent=user_agent or f"krill-async/{_VERSION}",
             retry=retry,
             throttle=Throttle(max_in_flight or concurrency, rate_limit),
         )
@@ -128,61 +131,85 @@ class Krill:
     @cached_property
     def isp(self) -> Isp:
         """CRM: customers, CPEs, POTS lines."""
+        from .apps.isp import Isp
+
         return Isp(self)
 
     @cached_property
     def monitoring(self) -> Monitoring:
         """Monitoring: typed search of hosts and services, live CPE info, graphs, datasets."""
+        from .apps.monitoring import Monitoring
+
         return Monitoring(self)
 
     @cached_property
     def pbx(self) -> PbxApp:
         """Virtual PBX: pbxs, receptionists, groups, queues, DDIs, schedules, holidays."""
+        from .apps.pbx import PbxApp
+
         return PbxApp(self)
 
     @cached_property
     def oratio(self) -> Oratio:
         """RADIUS: PPPoE accounting sessions, disconnect, IP pool usage."""
+        from .apps.oratio import Oratio
+
         return Oratio(self)
 
     @cached_property
     def gpon(self) -> Gpon:
         """GPON: live ONU status per PON port, unconfigured ONUs."""
+        from .apps.gpon import Gpon
+
         return Gpon(self)
 
     @cached_property
     def docsis(self) -> Docsis:
         """DOCSIS: CMTSs, MAC domains, fiber nodes."""
+        from .apps.docsis import Docsis
+
         return Docsis(self)
 
     @cached_property
     def rubik(self) -> Rubik:
         """Wholesale FTTH: addresses, coverage, services, tickets."""
+        from .apps.rubik import Rubik
+
         return Rubik(self)
 
     @cached_property
     def plankton(self) -> Plankton:
         """Plankton FTTH services."""
+        from .apps.plankton import Plankton
+
         return Plankton(self)
 
     @cached_property
     def auth(self) -> AuthApp:
         """``/api/v2/auth/``: login, token refresh, current user (the credentials are ``krill.credentials``)."""
+        from .apps.auth import AuthApp
+
         return AuthApp(self)
 
     @cached_property
     def me(self) -> Me:
         """What the calling user may use."""
+        from .apps.me import Me
+
         return Me(self)
 
     @cached_property
     def installer(self) -> Installer:
         """The installer app's CPE lookup and unconfigured ONUs."""
+        from .apps.installer import Installer
+
         return Installer(self)
 
     @cached_property
     def v1(self) -> ApiV1:
         """API v1 (``/api/cpes/``...): bare-array answers, being retired; see docs/migration.md."""
+        from .apps.v1 import ApiV1
+
         return ApiV1(self)
 
     def app(self, name: str) -> App:

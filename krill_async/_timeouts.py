@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-import aiohttp
+if TYPE_CHECKING:
+    import aiohttp
 
 __all__ = ["Timeout", "TimeoutTypes"]
 
@@ -40,6 +42,8 @@ class Timeout:
         return replace(base, total=total, connect=min(base.connect, total), read=min(base.read, total))
 
     def to_aiohttp(self) -> aiohttp.ClientTimeout:
+        import aiohttp  # imported on first use: keeps `import krill_async` light
+
         def finite(value: float) -> float | None:
             return None if math.isinf(value) else float(value)
 

@@ -13,9 +13,8 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import aiohttp
 import anyio
 from multidict import CIMultiDictProxy
 from yarl import URL
@@ -36,6 +35,9 @@ from .errors import (
     UnsafeURLError,
     status_error,
 )
+
+if TYPE_CHECKING:
+    import aiohttp
 
 __all__ = ["Response", "StreamingResponse", "Transport", "TransportStats"]
 
@@ -112,6 +114,8 @@ class Transport:
         return self._closed
 
     def _get_session(self) -> aiohttp.ClientSession:
+        import aiohttp  # on first use: `from krill_async import Krill` does not load aiohttp
+
         if self._closed:
             raise KrillError("this Krill client is closed; create a new one (or use `async with Krill(...)`)")
         if self._session is None:
@@ -269,6 +273,8 @@ class Transport:
         Yields the successful response unread; aiohttp failures raised while the caller reads it are
         mapped to typed errors here too.
         """
+        import aiohttp
+
         session = self._get_session()
         renewals = 0
         redirects = 0

@@ -30,3 +30,21 @@ def test_mypy_strict_clean() -> None:
 
 def test_py_typed_marker_ships() -> None:
     assert (ROOT / "krill_async" / "py.typed").exists()
+
+
+def test_import_is_light() -> None:
+    """`import krill_async` and `from krill_async import Krill` load neither aiohttp nor any app namespace:
+    those come with the first request or the first use of `krill.<app>`."""
+    code = (
+        "import sys\n"
+        "import krill_async\n"
+        "from krill_async import Krill, Cpe, KrillError\n"
+        "krill = Krill('http://127.0.0.1:1')\n"
+        "heavy = [m for m in ('aiohttp', 'krill_async.apps.monitoring', 'krill_async.models.monitoring', 'click')"
+        " if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "krill.monitoring\n"
+        "assert 'krill_async.apps.monitoring' in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr

@@ -1,17 +1,23 @@
 """Per-app namespaces: thin declarations of resources over the generic machinery."""
 
-from .auth import AuthApp
-from .docsis import Docsis
-from .gpon import Gpon
-from .installer import Installer
-from .isp import Isp
-from .me import Me
-from .monitoring import Monitoring
-from .oratio import Oratio
-from .pbx import PbxApp
-from .plankton import Plankton
-from .rubik import Rubik
-from .v1 import ApiV1
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .auth import AuthApp
+    from .docsis import Docsis
+    from .gpon import Gpon
+    from .installer import Installer
+    from .isp import Isp
+    from .me import Me
+    from .monitoring import Monitoring
+    from .oratio import Oratio
+    from .pbx import PbxApp
+    from .plankton import Plankton
+    from .rubik import Rubik
+    from .v1 import ApiV1
 
 __all__ = [
     "ApiV1",
@@ -27,3 +33,33 @@ __all__ = [
     "Plankton",
     "Rubik",
 ]
+
+# Names are imported on first use, so `import krill_async` stays light (aiohttp, the app namespaces
+# and their models load when something needs them). Type checkers read the imports above.
+_LAZY: dict[str, str] = {
+    "AuthApp": ".auth",
+    "Docsis": ".docsis",
+    "Gpon": ".gpon",
+    "Installer": ".installer",
+    "Isp": ".isp",
+    "Me": ".me",
+    "Monitoring": ".monitoring",
+    "Oratio": ".oratio",
+    "PbxApp": ".pbx",
+    "Plankton": ".plankton",
+    "Rubik": ".rubik",
+    "ApiV1": ".v1",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
