@@ -7,8 +7,9 @@ async with Krill("https://krill.example.net", auth=("usuario", "contraseña")) a
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from krill_async._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from ._actions import ActionOutcome, ActionResult, BulkActionError, BulkReport, CpeRef, CpeResource
@@ -220,14 +221,4 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
