@@ -23,7 +23,6 @@ from yarl import URL
 from .._pagination import Export, ListQuery, PageFetcher
 from .._projection import PathSpec, Selection, projection
 from .._resource import App, Resource, declare
-from .._resume import ResumePoint
 from .._stream_decode import DEFAULT_BATCH_BYTES, ObjectStream, decode_lax, streaming_fetcher
 from .._timeouts import Timeout, TimeoutTypes, resolve_timeout
 from .._urls import encode_params, format_param, join_api_path, quote_identifier
@@ -268,17 +267,7 @@ class SearchQuery(ListQuery[T]):
         """
         return self._with(model=projection(**paths))
 
-    def export(
-        self,
-        *,
-        concurrency: int | None = None,
-        page_size: int | None = None,
-        ordered: bool = True,
-        resume: ResumePoint | None = None,
-        consistent: bool = False,
-        key: str = "id",
-        recover_missed: bool = True,
-    ) -> Export[T]:
+    def export(self, *, consistent: bool = False, **options: Any) -> Export[T]:
         """Every list export mode but ``consistent=True``: monitoring objects have no ``id`` to deduplicate
         on and no detail path to fetch a missed one from (resume points do work)."""
         if consistent:
@@ -286,7 +275,7 @@ class SearchQuery(ListQuery[T]):
                 "consistent=True is not available for monitoring searches (objects have no id and no detail "
                 "path); export without it, and deduplicate on `name` if the monitored set may change"
             )
-        return super().export(concurrency=concurrency, page_size=page_size, ordered=ordered, resume=resume)
+        return super().export(**options)
 
     def stream(self, *, batch_bytes: int | None = None) -> ObjectStream[T]:
         """``async with query.stream() as records: async for r in records`` — sequential paging that hands
