@@ -21,6 +21,15 @@ DEFAULT_PAGE_SIZE = 100
 DEFAULT_EXPORT_PAGE_SIZE = 500
 
 
+def page_size_from(page_size: int | None, filters: dict[str, object]) -> int | None:
+    """The page size asked for: ``page_size``, else a ``limit=`` written as in the vendor's examples (which
+    is taken out of ``filters``; it is never sent as a filter)."""
+    vendor_limit = filters.pop("limit", None)
+    if page_size is None and vendor_limit is not None:
+        return int(str(vendor_limit))
+    return page_size
+
+
 def effective_page_size(*, requested: int, offset: int, next_url: URL | None, received: int) -> int:
     """The page size the server really uses, learnt from one answered page."""
     if next_url is not None:

@@ -9,6 +9,7 @@ import msgspec
 from yarl import URL
 
 from ._pagination import Export, ListQuery
+from ._paging import page_size_from
 from ._resume import ResumePoint
 from ._timeouts import TimeoutTypes, resolve_timeout
 from ._urls import encode_params, join_api_path, quote_identifier
@@ -129,9 +130,7 @@ class Resource(Generic[T]):
         ``model=dict`` gives plain dicts, ``model=bytes`` each record's raw JSON. ``limit=``/``offset=``
         are accepted as the vendor writes them (``limit`` is the page size).
         """
-        vendor_limit = filters.pop("limit", None)
-        if page_size is None and vendor_limit is not None:
-            page_size = int(vendor_limit)
+        page_size = page_size_from(page_size, filters)
         client = self._client
         return ListQuery(
             client.transport,

@@ -309,34 +309,8 @@ class Transport:
                     location = raw.headers.get("Location") if status in _REDIRECTS else None
                     content = b"" if location else await raw.read()
                     headers = raw.headers
-            except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
-                raise RequestTimeout(
-                    f"{method} {shown} timed out ({_describe(exc)}); raise the timeout for this call "
-                    f"(timeout=...) or check the network. Limits were {timeout}.",
-                    method=method,
-                    url=shown,
-                ) from None
-            except aiohttp.ClientSSLError as exc:
-                raise ConnectError(
-                    f"TLS failed for {shown}: {_describe(exc)}. Give Krill(ssl=...) a context with your CA.",
-                    method=method,
-                    url=shown,
-                ) from None
-            except aiohttp.ClientPayloadError as exc:
-                raise IncompleteBody(
-                    f"the answer to {method} {shown} was cut short ({_describe(exc)}); retrying is safe for reads.",
-                    method=method,
-                    url=shown,
-                ) from None
-            except aiohttp.ClientConnectionError as exc:
-                raise ConnectError(
-                    f"{method} {shown} failed: {_describe(exc)}. The server may be down or the connection "
-                    "was cut; retrying is safe for reads.",
-                    method=method,
-                    url=shown,
-                ) from None
-            except aiohttp.ClientError as exc:
-                raise TransportError(f"{method} {shown} failed: {_describe(exc)}", method=method, url=shown) from None
+            except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+                raise transport_error(exc, method=method, url=shown, timeout=timeout) from None
             if location is not None:
                 try:
                     target = url.join(URL(location))
@@ -391,6 +365,39 @@ class StreamingResponse:
     async def read(self) -> bytes:
         """The rest of the body at once."""
         return await self._raw.read()
+
+
+def transport_error(exc: BaseException, *, method: str, url: str, timeout: Timeout) -> TransportError:
+    """The typed error for an aiohttp or timeout failure, with what to do next (pure: no I/O)."""
+    import aiohttp
+
+    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+        return RequestTimeout(
+            f"{method} {url} timed out ({_describe(exc)}); raise the timeout for this call "
+            f"(timeout=...) or check the network. Limits were {timeout}.",
+            method=method,
+            url=url,
+        )
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return ConnectError(
+            f"TLS failed for {url}: {_describe(exc)}. Give Krill(ssl=...) a context with your CA.",
+            method=method,
+            url=url,
+        )
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return IncompleteBody(
+            f"the answer to {method} {url} was cut short ({_describe(exc)}); retrying is safe for reads.",
+            method=method,
+            url=url,
+        )
+    if isinstance(exc, aiohttp.ClientConnectionError):
+        return ConnectError(
+            f"{method} {url} failed: {_describe(exc)}. The server may be down or the connection "
+            "was cut; retrying is safe for reads.",
+            method=method,
+            url=url,
+        )
+    return TransportError(f"{method} {url} failed: {_describe(exc)}", method=method, url=url)
 
 
 def _describe(exc: BaseException) -> str:

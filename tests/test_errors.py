@@ -86,3 +86,33 @@ def test_parse_error_body_tolerates_anything(body: bytes) -> None:
     detail, fields = parse_error_body(body)
     assert isinstance(fields, dict)
     assert detail is None or isinstance(detail, str)
+
+
+def test_transport_failures_map_to_typed_errors_without_http() -> None:
+    import asyncio
+
+    import aiohttp
+
+    from krill_async import ConnectError, IncompleteBody, RequestTimeout, Timeout, TransportError
+    from krill_async._transport import transport_error
+
+    def mapped(exc: BaseException) -> TransportError:
+        return transport_error(exc, method="GET", url="https://k/api/v2/isp/cpes/", timeout=Timeout())
+
+    assert type(mapped(asyncio.TimeoutError())) is RequestTimeout
+    assert type(mapped(aiohttp.ServerTimeoutError("read"))) is RequestTimeout
+    assert type(mapped(aiohttp.ClientPayloadError("Response payload is not completed"))) is IncompleteBody
+    assert type(mapped(aiohttp.ServerDisconnectedError())) is ConnectError
+    assert type(mapped(aiohttp.InvalidURL("x"))) is TransportError
+    error = mapped(asyncio.TimeoutError())
+    assert error.method == "GET" and error.url == "https://k/api/v2/isp/cpes/" and "raise the timeout" in str(error)
+
+
+def test_page_size_from_vendor_limit() -> None:
+    from krill_async._paging import page_size_from
+
+    filters: dict[str, object] = {"limit": "3", "realm": "pim"}
+    assert page_size_from(None, filters) == 3 and filters == {"realm": "pim"}
+    filters = {"limit": 5}
+    assert page_size_from(50, filters) == 50 and filters == {}
+    assert page_size_from(None, {}) is None

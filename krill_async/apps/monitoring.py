@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 from yarl import URL
 
 from .._pagination import Export, ListQuery, PageFetcher
+from .._paging import page_size_from
 from .._projection import PathSpec, Selection, projection
 from .._resource import App, Resource, declare
 from .._stream_decode import DEFAULT_BATCH_BYTES, ObjectStream, decode_lax, streaming_fetcher
@@ -422,9 +423,7 @@ class Monitoring(App):
         Records are :class:`Host`, :class:`Service` (by ``type``) or :class:`MonitoringObject`; ``model=``
         picks another type (``dict``, ``bytes``). ``limit=`` is accepted as the page size.
         """
-        vendor_limit = filters.pop("limit", None)
-        if page_size is None and vendor_limit is not None:
-            page_size = int(vendor_limit)
+        page_size = page_size_from(page_size, filters)
         pairs = search_params(
             *where,
             type=type,
