@@ -16,20 +16,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import anyio
-from multidict import CIMultiDictProxy
 from yarl import URL
 
 from ._auth import Auth
-from ._decode import decode_body
+from ._error_mapping import transport_error
+from ._response import Response, StreamingResponse
 from ._retry import NO_RETRIES, RetryPolicy
 from ._throttle import Throttle
 from ._timeouts import Timeout
 from ._urls import join_api_path, origin_text, redact_url, same_origin
 from .errors import (
-    ConnectError,
-    IncompleteBody,
     KrillError,
-    RequestTimeout,
     Throttled,
     TransportError,
     UnsafeURLError,
@@ -60,24 +57,6 @@ _MAX_REDIRECTS = 5
 #: Fresh credentials per request after a 401: a token revoked again while the request was re-sent gets
 #: one more try; a server that refuses every fresh token does not cause a login loop.
 _MAX_RENEWALS = 2
-
-
-@dataclass(frozen=True, eq=False)
-class Response:
-    """A complete HTTP answer: status, headers and the body as bytes."""
-
-    method: str
-    url: URL
-    status: int
-    headers: CIMultiDictProxy[str]
-    content: bytes
-
-    def json(self, model: Any = Any) -> Any:
-        """The body decoded into ``model`` (a Struct, ``dict``, ``list``...; ``Any`` for plain JSON)."""
-        return decode_body(self.content, model, url=redact_url(self.url))
-
-    def __repr__(self) -> str:
-        return f"<Response {self.method} {redact_url(self.url)} {self.status} ({len(self.content)} bytes)>"
 
 
 class Transport:
@@ -342,64 +321,3 @@ class Transport:
                 renewals += 1
                 continue
             raise status_error(status=status, method=method, url=shown, body=content, headers=headers)
-
-
-class StreamingResponse:
-    """A successful answer whose body is read chunk by chunk (inside :meth:`Transport.stream`)."""
-
-    def __init__(self, method: str, url: URL, raw: aiohttp.ClientResponse) -> None:
-        self.method = method
-        self.url = url
-        self.status = raw.status
-        self.headers = raw.headers
-        self._raw = raw
-
-    def __repr__(self) -> str:
-        return f"<StreamingResponse {self.method} {redact_url(self.url)} {self.status}>"
-
-    async def iter_chunks(self) -> AsyncIterator[bytes]:
-        """The body in pieces as they arrive (up to a few hundred KB each)."""
-        async for chunk in self._raw.content.iter_any():
-            yield chunk
-
-    async def read(self) -> bytes:
-        """The rest of the body at once."""
-        return await self._raw.read()
-
-
-def transport_error(exc: BaseException, *, method: str, url: str, timeout: Timeout) -> TransportError:
-    """The typed error for an aiohttp or timeout failure, with what to do next (pure: no I/O)."""
-    import aiohttp
-
-    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
-        return RequestTimeout(
-            f"{method} {url} timed out ({_describe(exc)}); raise the timeout for this call "
-            f"(timeout=...) or check the network. Limits were {timeout}.",
-            method=method,
-            url=url,
-        )
-    if isinstance(exc, aiohttp.ClientSSLError):
-        return ConnectError(
-            f"TLS failed for {url}: {_describe(exc)}. Give Krill(ssl=...) a context with your CA.",
-            method=method,
-            url=url,
-        )
-    if isinstance(exc, aiohttp.ClientPayloadError):
-        return IncompleteBody(
-            f"the answer to {method} {url} was cut short ({_describe(exc)}); retrying is safe for reads.",
-            method=method,
-            url=url,
-        )
-    if isinstance(exc, aiohttp.ClientConnectionError):
-        return ConnectError(
-            f"{method} {url} failed: {_describe(exc)}. The server may be down or the connection "
-            "was cut; retrying is safe for reads.",
-            method=method,
-            url=url,
-        )
-    return TransportError(f"{method} {url} failed: {_describe(exc)}", method=method, url=url)
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -94,7 +94,7 @@ def test_transport_failures_map_to_typed_errors_without_http() -> None:
     import aiohttp
 
     from krill_async import ConnectError, IncompleteBody, RequestTimeout, Timeout, TransportError
-    from krill_async._transport import transport_error
+    from krill_async._error_mapping import transport_error
 
     def mapped(exc: BaseException) -> TransportError:
         return transport_error(exc, method="GET", url="https://k/api/v2/isp/cpes/", timeout=Timeout())

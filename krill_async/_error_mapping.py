@@ -1,0 +1,48 @@
+"""Mapping aiohttp and timeout failures to typed errors: a pure function, no I/O."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ._timeouts import Timeout
+from .errors import ConnectError, IncompleteBody, RequestTimeout, TransportError
+
+__all__ = ["transport_error"]
+
+
+def transport_error(exc: BaseException, *, method: str, url: str, timeout: Timeout) -> TransportError:
+    """The typed error for an aiohttp or timeout failure, with what to do next (pure: no I/O)."""
+    import aiohttp
+
+    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+        return RequestTimeout(
+            f"{method} {url} timed out ({_describe(exc)}); raise the timeout for this call "
+            f"(timeout=...) or check the network. Limits were {timeout}.",
+            method=method,
+            url=url,
+        )
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return ConnectError(
+            f"TLS failed for {url}: {_describe(exc)}. Give Krill(ssl=...) a context with your CA.",
+            method=method,
+            url=url,
+        )
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return IncompleteBody(
+            f"the answer to {method} {url} was cut short ({_describe(exc)}); retrying is safe for reads.",
+            method=method,
+            url=url,
+        )
+    if isinstance(exc, aiohttp.ClientConnectionError):
+        return ConnectError(
+            f"{method} {url} failed: {_describe(exc)}. The server may be down or the connection "
+            "was cut; retrying is safe for reads.",
+            method=method,
+            url=url,
+        )
+    return TransportError(f"{method} {url} failed: {_describe(exc)}", method=method, url=url)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,99 @@
+"""One answered page of a collection, and the default way to fetch and decode one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+from yarl import URL
+
+from ._decode import decode_page
+from ._paging import effective_page_size, offset_of
+from ._timeouts import Timeout
+from ._urls import rebase_link, redact_url
+from .errors import PaginationError
+
+if TYPE_CHECKING:
+    from ._transport import Transport
+
+T = TypeVar("T")
+
+__all__ = ["Page", "PageFetcher", "fetch_page", "make_page"]
+
+
+@dataclass(frozen=True, eq=False)
+class Page(Generic[T]):
+    """One answered page: its records, the collection's ``count`` and where it sits in the collection.
+
+    ``page_size`` is the size the server really used (it may cap the ``limit`` asked for). ``next_url``
+    and ``previous_url`` are already rebased onto the client's own origin.
+    """
+
+    items: list[T]
+    count: int | None
+    offset: int
+    page_size: int
+    url: URL
+    next_url: URL | None
+    previous_url: URL | None
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_url is not None
+
+    def __repr__(self) -> str:
+        return (
+            f"<Page offset={self.offset} items={len(self.items)} count={self.count} "
+            f"page_size={self.page_size} has_next={self.has_next}>"
+        )
+
+
+class PageFetcher(Protocol):
+    """Fetches and decodes one page. The default reads the whole body; an app may plug in another (for
+    example one that decodes large bodies incrementally) and keep every iteration and export mode."""
+
+    async def __call__(
+        self, transport: Transport, url: URL, model: Any, *, requested: int, timeout: Timeout | None
+    ) -> Page[Any]: ...
+
+
+def make_page(
+    transport: Transport,
+    url: URL,
+    items: list[Any],
+    count: int | None,
+    next_link: str | None,
+    previous_link: str | None,
+    *,
+    requested: int,
+) -> Page[Any]:
+    """A :class:`Page` from decoded parts: rebases its links and learns the effective page size."""
+    offset = offset_of(url)
+    shown = redact_url(url)
+    try:
+        next_url = rebase_link(next_link, root=transport.root, request_url=url) if next_link else None
+        previous_url = rebase_link(previous_link, root=transport.root, request_url=url) if previous_link else None
+    except ValueError as exc:
+        raise PaginationError(f"unusable pagination link in {shown}: {exc}", url=shown) from None
+    size = effective_page_size(requested=requested, offset=offset, next_url=next_url, received=len(items))
+    return Page(items, count, offset, size, url, next_url, previous_url)
+
+
+async def fetch_page(
+    transport: Transport, url: URL, model: Any, *, requested: int, timeout: Timeout | None
+) -> Page[Any]:
+    """GET one page, read it whole and decode it; retried as a whole (a garbled body is retried too)."""
+
+    async def once() -> Page[Any]:
+        response = await transport.request("GET", url, timeout=timeout, retry=False)
+        decoded = decode_page(response.content, model, url=redact_url(url), offset=offset_of(url))
+        return make_page(transport, url, *decoded, requested=requested)
+
+    return await transport.retrying("GET", once)
