@@ -43,11 +43,25 @@ def _excerpt(body: bytes) -> bytes:
     return body[:200]
 
 
+def too_deep(url: str, body: bytes, offset: int | None = None) -> DecodeError:
+    """The error for JSON nested deeper than the decoder's recursion limit (a hostile or broken server)."""
+    return DecodeError(
+        f"the answer of {url} is JSON nested too deeply to decode; no Krill resource is shaped like that, "
+        "so the server or a proxy is broken (or hostile). Not retried.",
+        url=url,
+        offset=offset,
+        body_excerpt=_excerpt(body),
+        malformed=False,
+    )
+
+
 def decode_body(body: bytes, model: Any, *, url: str) -> Any:
     """Decode a whole body (one record, or any JSON) into ``model``."""
     type_ = wire_type(model)
     try:
         value = decoder(type_).decode(body)
+    except RecursionError:
+        raise too_deep(url, body) from None
     except msgspec.DecodeError as exc:
         raise DecodeError(
             f"could not decode the answer of {url} as {getattr(model, '__name__', model)}: {exc}. "
@@ -76,6 +90,8 @@ def decode_page(
         else:
             envelope: Envelope[Any] = decoder(Envelope[type_]).decode(body)  # type: ignore[valid-type]
             items, count, next_, previous = envelope.results, envelope.count, envelope.next, envelope.previous
+    except RecursionError:
+        raise too_deep(url, body, offset) from None
     except msgspec.DecodeError as exc:
         where = f" at offset {offset}" if offset is not None else ""
         raise DecodeError(

@@ -33,6 +33,14 @@ def transport_error(exc: BaseException, *, method: str, url: str, timeout: Timeo
             method=method,
             url=url,
         )
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        error = ConnectError(
+            f"could not connect for {method} {url}: {_describe(exc)}. The server may be down or unreachable.",
+            method=method,
+            url=url,
+        )
+        error.request_sent = False  # nothing reached the server: a retried DELETE's 404 is then real
+        return error
     if isinstance(exc, aiohttp.ClientConnectionError):
         return ConnectError(
             f"{method} {url} failed: {_describe(exc)}. The server may be down or the connection "

@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar
 
 import msgspec
 
-from ._decode import Envelope, wire_type
+from ._decode import Envelope, too_deep, wire_type
 from ._urls import redact_url
 from .errors import DecodeError, IncompleteBody, KrillError
 
@@ -44,6 +44,7 @@ _FIRST_NON_SPACE = re.compile(rb"\S")
 _LAST_MEMBER = re.compile(rb'"[^"\\]{1,64}"\s*:\s*"[^"\\]{0,64}"\s*\}\Z')
 _FIRST_KEY = re.compile(rb'\s*\{\s*"[^"\\]{1,64}"\s*:')
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)|[{}\[\],]')
+_STRING_TAIL = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*')
 _WHITESPACE = b" \t\r\n"
 _COMMA, _OPEN, _CLOSE = 0x2C, 0x5B, 0x5D
 _MAX_SIGNATURES = 4
@@ -70,6 +71,8 @@ def decode_lax(body: bytes, model: Any, *, url: str) -> Any:
     """Decode one whole answer in lax mode; typed errors (a truncated body is :class:`IncompleteBody`)."""
     try:
         return lax_decoder(wire_type(model)).decode(body)
+    except RecursionError:
+        raise too_deep(redact_url(url), body) from None
     except msgspec.DecodeError as exc:
         shown = redact_url(url)
         if _truncated(exc):
@@ -129,6 +132,17 @@ class IncrementalPageDecoder(Generic[T]):
         self._counted_to = 1
         self._depth = 0
         self._count_floor = 1
+        self._count_examined = 0  # braces before it were all examined (no boundary)
+        self._sig_floor = 1  # below it, no learned signature occurs (each byte is searched about once)
+        # The exact tokenizer's progress, kept across calls so each byte is tokenized once: where it stopped
+        # (a token boundary), the depth there, and the top-level commas it found (batch-relative).
+        self._exact_pos = 1
+        self._exact_depth = 0
+        self._exact_commas: list[int] = []
+        self._exact_closed = False
+        self._exact_in_string = False
+        #: Bytes the exact tokenizer examined (stays about the body's size: the decoder is linear).
+        self.exact_scanned = 0
         #: Envelope fields, known once read (``count`` and the links usually precede ``results``).
         self.count: int | None = None
         self.next: str | None = None
@@ -159,10 +173,19 @@ class IncrementalPageDecoder(Generic[T]):
         self._buf += data
         self.bytes_fed += len(data)
         if self._mode == "head":
-            self._locate_results()
+            try:
+                self._locate_results()
+            except RecursionError:
+                raise too_deep(self.url, bytes(self._buf[:200]), self.offset) from None
 
     def next_batch(self) -> list[T] | None:
         """The next complete batch of records, or ``None`` until more bytes arrive."""
+        try:
+            return self._next_batch()
+        except RecursionError:
+            raise too_deep(self.url, bytes(self._buf[:200]), self.offset) from None
+
+    def _next_batch(self) -> list[T] | None:
         size = len(self._buf)
         target = self._target()
         if self._mode != "items" or size < target:
@@ -177,6 +200,13 @@ class IncrementalPageDecoder(Generic[T]):
 
     def finish(self) -> list[T]:
         """The records left at the end of the body; reads the envelope keys that follow ``results``."""
+        head = bytes(self._buf[:200])
+        try:
+            return self._finish()
+        except RecursionError:
+            raise too_deep(self.url, head, self.offset) from None
+
+    def _finish(self) -> list[T]:
         mode, self._mode = self._mode, "done"
         buf, self._buf = self._buf, bytearray()
         try:
@@ -304,6 +334,7 @@ class IncrementalPageDecoder(Generic[T]):
         buf[comma] = _OPEN
         del buf[:comma]
         self._rejected.clear()
+        self._shift(comma)
         if self._counted_to > comma:  # the depth at a boundary is 0: the running count stays valid
             self._counted_to -= comma
             self._count_floor = max(1, self._count_floor - comma)
@@ -317,8 +348,20 @@ class IncrementalPageDecoder(Generic[T]):
             return self.batch_bytes
         return min(self.batch_bytes, max(_MIN_BATCH, int(rate * BATCH_SECONDS)))
 
+    def _shift(self, comma: int) -> None:
+        """The buffer lost its first ``comma`` bytes (a batch was cut there, at depth 0): move the scan
+        states along, so no byte is scanned twice."""
+        self._sig_floor = max(1, self._sig_floor - comma)
+        self._count_examined = max(0, self._count_examined - comma)
+        if self._exact_pos > comma:
+            self._exact_pos -= comma
+            self._exact_commas = [c - comma for c in self._exact_commas if c > comma]
+        else:
+            self._exact_pos, self._exact_depth, self._exact_commas, self._exact_closed = 1, 0, [], False
+            self._exact_in_string = False
+
     def _reset_count(self) -> None:
-        self._counted_to, self._depth, self._count_floor = 1, 0, 1
+        self._counted_to, self._depth, self._count_floor, self._count_examined = 1, 0, 1, 0
 
     def _signature_cut(self, end: int) -> int | None:
         """The last occurrence before ``end`` of a learned boundary text (not rejected), as a comma index."""
@@ -326,14 +369,17 @@ class IncrementalPageDecoder(Generic[T]):
         best: int | None = None
         for text, at in self._signatures:
             stop = end
+            floor = max(1, self._sig_floor - len(text))
             while True:
-                found = buf.rfind(text, 1, stop)
+                found = buf.rfind(text, floor, stop)
                 if found < 0 or (best is not None and found + at <= best):
                     break
                 if found + at not in self._rejected:
                     best = found + at
                     break
                 stop = found + len(text) - 1
+        if best is None and self._signatures:
+            self._sig_floor = max(self._sig_floor, end)  # nothing below `end`: never search it again
         return best
 
     def _count_cut(self, end: int) -> int | None:
@@ -343,6 +389,8 @@ class IncrementalPageDecoder(Generic[T]):
         candidates are then walked backwards from the end, subtracting the counts of the small gaps.
         """
         buf = self._buf
+        if end <= self._count_examined:
+            return None  # every brace before `end` was examined already, and none was a boundary
         if end >= self._counted_to:
             self._depth += _net(buf, self._counted_to, end)
             self._counted_to = end
@@ -362,23 +410,57 @@ class IncrementalPageDecoder(Generic[T]):
                     return after
         # every brace below `end - margin` was examined and rejected: it stays rejected as data arrives
         self._count_floor = max(self._count_floor, end - _RESULTS_MARGIN)
+        self._count_examined = max(self._count_examined, end - _RESULTS_MARGIN)
         return None
 
     def _exact_cut(self, end: int) -> int | None:
-        """The last top-level ``,`` before ``end``, skipping strings (slow: the last resort)."""
-        depth = 0
-        last: int | None = None
-        for match in _TOKEN.finditer(self._buf, 1, end):
-            first = self._buf[match.start()]
-            if first in (0x7B, _OPEN):  # { [
-                depth += 1
-            elif first in (0x7D, _CLOSE):  # } ]
-                depth -= 1
-                if depth < 0:
-                    break  # the end of the results array
-            elif first == _COMMA and depth == 0:
-                last = match.start()
-        return last
+        """The last top-level ``,`` before ``end``, skipping strings (slow: the last resort).
+
+        Tokenizing resumes where the previous call stopped (inside a string, if one was still arriving), so
+        a record of many megabytes arriving in small chunks is tokenized once, not once per chunk.
+        """
+        buf = self._buf
+        pos = self._exact_pos
+        if not self._exact_closed and pos < end:
+            depth, commas, start = self._exact_depth, self._exact_commas, pos
+            if self._exact_in_string:
+                pos = self._string_rest(pos, end)
+            while not self._exact_in_string and pos < end:
+                match = _TOKEN.search(buf, pos, end)
+                if match is None:
+                    pos = end
+                    break
+                first = buf[match.start()]
+                if first == 0x22:  # a string: skip it, or remember we are inside one
+                    self._exact_in_string = True
+                    pos = self._string_rest(match.start() + 1, end)
+                    continue
+                pos = match.end()
+                if first in (0x7B, _OPEN):  # { [
+                    depth += 1
+                elif first in (0x7D, _CLOSE):  # } ]
+                    depth -= 1
+                    if depth < 0:
+                        self._exact_closed = True  # the end of the results array
+                        break
+                elif depth == 0:  # a comma
+                    commas.append(match.start())
+            self.exact_scanned += max(0, pos - start)
+            self._exact_depth, self._exact_pos = depth, pos
+        for comma in reversed(self._exact_commas):
+            if comma < end and comma not in self._rejected:
+                return comma
+        return None
+
+    def _string_rest(self, pos: int, end: int) -> int:
+        """Skip the rest of a string from ``pos`` (just after its opening quote or where the last call
+        stopped); leaves ``_exact_in_string`` set when its closing quote has not arrived yet."""
+        tail = _STRING_TAIL.match(self._buf, pos, end)
+        stop = tail.end() if tail is not None else pos
+        if stop < end and self._buf[stop] == 0x22:
+            self._exact_in_string = False
+            return stop + 1
+        return stop  # at `end`, or before a backslash whose escaped character has not arrived
 
     def _learn(self, comma: int) -> None:
         """Remember the text around a verified boundary (``"type":"Host"},{"attrs":``) for ``rfind``."""
@@ -393,6 +475,7 @@ class IncrementalPageDecoder(Generic[T]):
         start = member.start() if member is not None else brace
         signature = (bytes(buf[start : head.end()]), comma - start)
         if signature not in self._signatures:
+            self._sig_floor = 1
             self._signatures.insert(0, signature)
             del self._signatures[_MAX_SIGNATURES:]
 

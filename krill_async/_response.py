@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from ._body import BodyLimit, iter_limited, read_limited
 from ._decode import decode_body
 from ._urls import redact_url
 
@@ -39,21 +40,22 @@ class Response:
 class StreamingResponse:
     """A successful answer whose body is read chunk by chunk (inside :meth:`Transport.stream`)."""
 
-    def __init__(self, method: str, url: URL, raw: aiohttp.ClientResponse) -> None:
+    def __init__(self, method: str, url: URL, raw: aiohttp.ClientResponse, limit: BodyLimit) -> None:
         self.method = method
         self.url = url
         self.status = raw.status
         self.headers = raw.headers
         self._raw = raw
+        self._limit = limit
 
     def __repr__(self) -> str:
         return f"<StreamingResponse {self.method} {redact_url(self.url)} {self.status}>"
 
     async def iter_chunks(self) -> AsyncIterator[bytes]:
         """The body in pieces as they arrive (up to a few hundred KB each)."""
-        async for chunk in self._raw.content.iter_any():
+        async for chunk in iter_limited(self._raw, self._limit):
             yield chunk
 
     async def read(self) -> bytes:
         """The rest of the body at once."""
-        return await self._raw.read()
+        return await read_limited(self._raw, self._limit)

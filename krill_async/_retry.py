@@ -1,9 +1,10 @@
 """Retry decisions: a pure policy object, no I/O.
 
-What is retried: connection failures, timeouts, bodies cut short or garbled (malformed JSON), 429
-(honouring ``Retry-After``, capped), 502/503/504, and 500 for idempotent methods. What never is: any
-non-idempotent method (POST actions, logins, PATCH), client errors (400-428), and decode errors where
-the JSON is well-formed but does not fit the model (retrying cannot change the answer).
+What is retried: connection failures, timeouts, bodies cut short or garbled (malformed JSON), 429 and
+503 (honouring ``Retry-After``, capped), 502/504, and 500 for idempotent methods. What never is: any
+non-idempotent method (POST actions, logins, PATCH), client errors (400-428), transport failures that
+cannot change (redirect loops, bodies over the size limit), failed logins, and decode errors where the
+JSON is well-formed but does not fit the model (retrying cannot change the answer).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from .errors import APIStatusError, DecodeError, KrillError, Throttled, TransportError
+from .errors import APIStatusError, DecodeError, KrillError, ServerError, Throttled, TransportError
 
 __all__ = ["IDEMPOTENT_METHODS", "NO_RETRIES", "RetryPolicy"]
 
@@ -49,7 +50,7 @@ class RetryPolicy:
         if method.upper() not in IDEMPOTENT_METHODS:
             return False
         if isinstance(error, TransportError):
-            return True
+            return error.transient
         if isinstance(error, DecodeError):
             return error.malformed  # garbage or a cut body: a proxy hiccup; a schema mismatch is final
         if isinstance(error, APIStatusError):
@@ -62,18 +63,36 @@ class RetryPolicy:
         """Seconds to wait before try number ``attempt + 1`` (``attempt`` counts from 1), or None to stop."""
         if attempt >= self.attempts:
             return None
-        if isinstance(error, Throttled) and error.retry_after is not None:
-            if error.retry_after > self.max_retry_after:
+        retry_after = server_retry_after(error) if error is not None else None
+        if retry_after is not None:
+            if retry_after > self.max_retry_after:
                 return None
-            return error.retry_after
+            return retry_after
         ceiling = min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
         return self.rng.uniform(0, ceiling) if self.jitter else ceiling
+
+    def pause_for(self, error: KrillError) -> float | None:
+        """How long a 429 (or a 503 with ``Retry-After``) holds back every request of the client: the
+        server's ``Retry-After``, never more than ``max_retry_after``; None when ``error`` asks no pause."""
+        retry_after = server_retry_after(error)
+        if isinstance(error, Throttled):
+            return min(self.max_retry_after, retry_after if retry_after is not None else self.backoff)
+        if retry_after is not None:
+            return min(self.max_retry_after, retry_after)
+        return None
 
     def decide(self, method: str, attempt: int, error: BaseException) -> float | None:
         """The wait before retrying after ``error`` on try ``attempt``; None means raise it now."""
         if not isinstance(error, KrillError) or not self.is_retryable(method, error):
             return None
         return self.delay(attempt, error)
+
+
+def server_retry_after(error: BaseException) -> float | None:
+    """The ``Retry-After`` (seconds) a 429 or a 503 carried, else None."""
+    if isinstance(error, Throttled) or (isinstance(error, ServerError) and error.status == 503):
+        return error.retry_after
+    return None
 
 
 #: Never retry (every error is raised at once).

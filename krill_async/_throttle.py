@@ -13,6 +13,8 @@ from contextlib import asynccontextmanager
 
 import anyio
 
+from ._deadline import waiting_for
+
 __all__ = ["Throttle"]
 
 
@@ -55,17 +57,30 @@ class Throttle:
                 if self.current_rate is not None:
                     self._next_start = now + 1.0 / self.current_rate
                 return
+            paused = self._resume_at > now
+            waiting_for.set("the client-wide pause after a 429" if paused else "its turn under rate_limit")
             await anyio.sleep(start - now)
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        """Hold one request slot for the duration of a request (body reading included)."""
+        """Hold one request slot for the duration of a request (body reading included).
+
+        Every wait here runs in the caller's cancel scope: the caller's deadline bounds it.
+        """
         await self._wait_for_turn()
-        async with self._get_semaphore():
+        semaphore = self._get_semaphore()
+        if semaphore.value == 0:
+            waiting_for.set(f"a free request slot (max_in_flight={self.max_in_flight})")
+        async with semaphore:
+            waiting_for.set("the answer")
             yield
 
     def pause(self, seconds: float) -> None:
-        """Hold every request not yet started for ``seconds`` (and halve the rate, when there is one)."""
+        """Hold every request not yet started for ``seconds`` (and halve the rate, when there is one).
+
+        The caller caps ``seconds`` (the retry policy's ``max_retry_after``): a server's ``Retry-After``
+        of an hour, or a date in the year 9999, must not stop the client.
+        """
         self.pauses += 1
         self._resume_at = max(self._resume_at, time.monotonic() + max(0.0, seconds))
         if self.current_rate is not None and self.rate is not None:

@@ -14,10 +14,12 @@ __all__ = ["Timeout", "TimeoutTypes"]
 
 @dataclass(frozen=True)
 class Timeout:
-    """Limits in seconds for one request, body included.
+    """Limits in seconds for one call.
 
-    ``connect``: establishing the connection (pool wait included); ``read``: the longest silence while
-    reading the answer; ``total``: the whole request. ``None`` is refused on purpose: an unlimited
+    ``total``: the whole call, every retry, delay and wait included (a token, the client-wide pause after
+    a 429, the rate limit, a free request slot): a call never takes longer. ``connect``: establishing one
+    connection (waiting for a free slot is not connecting: that wait counts against ``total`` only);
+    ``read``: the longest silence while reading an answer. ``None`` is refused on purpose: an unlimited
     timeout must be written ``math.inf``, so it never happens by accident.
     """
 
@@ -41,14 +43,17 @@ class Timeout:
         base = base or cls()
         return replace(base, total=total, connect=min(base.connect, total), read=min(base.read, total))
 
-    def to_aiohttp(self) -> aiohttp.ClientTimeout:
+    def to_aiohttp(self, *, total: float | None = None) -> aiohttp.ClientTimeout:
+        """One attempt's limits for aiohttp: the socket connect and read silences, and ``total`` (the time
+        left of the call) when given. aiohttp's own ``connect`` limit is not used: it counts the wait for
+        a pooled connection, which is not a connection problem."""
         import aiohttp  # imported on first use: keeps `import krill_async` light
 
-        def finite(value: float) -> float | None:
-            return None if math.isinf(value) else float(value)
+        def finite(value: float | None) -> float | None:
+            return None if value is None or math.isinf(value) else max(0.001, float(value))
 
         return aiohttp.ClientTimeout(
-            total=finite(self.total), connect=finite(self.connect), sock_read=finite(self.read)
+            total=finite(total), sock_connect=finite(self.connect), sock_read=finite(self.read)
         )
 
 

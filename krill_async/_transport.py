@@ -1,7 +1,10 @@
 """The one layer that owns aiohttp: sending requests, reading bodies, mapping failures to typed errors.
 
 Bodies are read whole as bytes (decoding is msgspec's job), so a connection returns to the pool before
-any record is handed to the caller, and breaking out of a loop never strands a connection.
+any record is handed to the caller, and breaking out of a loop never strands a connection. Every call has
+one deadline (``timeout.total``) that covers its retries and waits; bodies are read within
+``max_body_size``; the retry policy is the only thing that re-sends a request; and the client's own
+secrets are scrubbed from every error it raises.
 """
 
 from __future__ import annotations
@@ -16,22 +19,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import anyio
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from ._auth import Auth
+from ._body import DEFAULT_MAX_BODY_SIZE, BodyLimit, read_capped, read_limited
+from ._deadline import call_deadline, remaining, waiting_for
 from ._error_mapping import transport_error
+from ._redirects import REDIRECT_STATUSES, follow_redirect
 from ._response import Response, StreamingResponse
 from ._retry import NO_RETRIES, RetryPolicy
+from ._secrets import scrub_error
 from ._throttle import Throttle
 from ._timeouts import Timeout
 from ._urls import join_api_path, origin_text, redact_url, same_origin
-from .errors import (
-    KrillError,
-    Throttled,
-    TransportError,
-    UnsafeURLError,
-    status_error,
-)
+from .errors import KrillError, NotFound, UnsafeURLError, status_error
 
 if TYPE_CHECKING:
     import aiohttp
@@ -40,8 +42,7 @@ __all__ = ["Response", "StreamingResponse", "Transport", "TransportStats"]
 
 log = logging.getLogger("krill_async")
 T = TypeVar("T")
-
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+E = TypeVar("E", bound=BaseException)
 
 
 @dataclass
@@ -53,10 +54,20 @@ class TransportStats:
     failures: int = 0
 
 
-_MAX_REDIRECTS = 5
 #: Fresh credentials per request after a 401: a token revoked again while the request was re-sent gets
 #: one more try; a server that refuses every fresh token does not cause a login loop.
 _MAX_RENEWALS = 2
+
+
+class _Poster:
+    """What auth objects use to log in: an unauthenticated, never retried POST, tagged with the origin."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+        self.origin = origin_text(transport.root)
+
+    async def __call__(self, path: str, **kwargs: Any) -> Response:
+        return await self._transport.post_unauthenticated(path, **kwargs)
 
 
 class Transport:
@@ -74,38 +85,65 @@ class Transport:
         user_agent: str,
         retry: RetryPolicy | None = None,
         throttle: Throttle | None = None,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
+        if max_body_size < 1:
+            raise ValueError("max_body_size must be a positive number of bytes")
         self.root = root
         self.auth = auth
         self.timeout = timeout
         self.max_connections = max_connections
+        self.max_body_size = max_body_size
         self._session = session
         self._owns_session = session is None
         self._ssl = ssl_context
         self._headers = {"Accept": "application/json", "User-Agent": user_agent}
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.retry = retry if retry is not None else RetryPolicy()
         self.throttle = throttle if throttle is not None else Throttle(max_connections)
         self.stats = TransportStats()
+        self._poster = _Poster(self)
 
     @property
     def closed(self) -> bool:
         return self._closed
+
+    def _check_loop(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise KrillError(
+                "krill_async runs on asyncio only (aiohttp does); under trio, run it through trio-asyncio"
+            ) from None
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
+            raise KrillError(
+                "this Krill client was first used in another event loop (a second asyncio.run()?); a client "
+                "and its connections belong to one loop: create one client per loop, inside it"
+            )
 
     def _get_session(self) -> aiohttp.ClientSession:
         import aiohttp  # on first use: `from krill_async import Krill` does not load aiohttp
 
         if self._closed:
             raise KrillError("this Krill client is closed; create a new one (or use `async with Krill(...)`)")
+        self._check_loop()
         if self._session is None:
-            connector = aiohttp.TCPConnector(
-                limit=self.max_connections, limit_per_host=self.max_connections, ssl=self._ssl
-            )
+            # The throttle is the one queue: the pool never makes a request wait for a connection.
+            size = max(self.max_connections, self.throttle.max_in_flight)
+            connector = aiohttp.TCPConnector(limit=size, limit_per_host=size, ssl=self._ssl)
             # cookie jar off: Krill's Django session cookie would otherwise be replayed, and CSRF rules
             # for cookie-authenticated writes would apply.
-            self._session = aiohttp.ClientSession(
+            session = aiohttp.ClientSession(
                 connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=True
             )
+            # aiohttp re-sends an idempotent request once, silently, when a kept-alive connection turns out
+            # closed; the retry policy must be the only thing that re-sends (and counts, and logs).
+            if hasattr(session, "_retry_connection"):
+                session._retry_connection = False
+            self._session = session
         return self._session
 
     async def aclose(self) -> None:
@@ -116,8 +154,14 @@ class Transport:
         if self._owns_session and self._session is not None:
             await self._session.close()
 
+    def scrubbed(self, exc: E) -> E:
+        """``exc`` with every secret of this client masked (servers may echo the Authorization header)."""
+        if self.auth is not None:
+            scrub_error(exc, self.auth.secret_values())
+        return exc
+
     async def post_unauthenticated(self, path: str, **kwargs: Any) -> Response:
-        """POST to an API path without credentials (login and token refresh)."""
+        """POST to an API path without credentials (login and token refresh): sent once, never retried."""
         return await self.request(
             "POST", join_api_path(self.root, path), authenticate=False, retry=NO_RETRIES, **kwargs
         )
@@ -157,59 +201,90 @@ class Transport:
     ) -> Response:
         """Send one request and return the complete answer; raise a typed error for 4xx/5xx.
 
-        Failures the ``retry`` policy (default: the client's) deems transient are retried after a delay.
-        ``retry=False`` sends once and counts nothing: for callers that retry a larger operation (a page
-        fetch with its decoding) through :meth:`retrying` themselves.
+        Failures the ``retry`` policy (default: the client's) deems transient are retried after a delay,
+        all within ``timeout.total``. ``retry=False`` sends once and counts nothing: for callers that
+        retry a larger operation (a page fetch with its decoding) through :meth:`retrying` themselves.
+        A DELETE whose earlier attempt may have reached the server and whose retry answers 404 succeeded.
         """
         method, url, body, extra = self._prepare(method, url, params, json, headers)
+        timeout = timeout or self.timeout
+        shown = redact_url(url)
+        maybe_applied = False
 
         async def once() -> Response:
-            async with self._exchange(method, url, body, data, extra, timeout or self.timeout, authenticate) as (
-                raw,
-                final_method,
-                final_url,
-            ):
-                content = await raw.read()
-                return Response(final_method, final_url, raw.status, raw.headers, content)
+            nonlocal maybe_applied
+            try:
+                async with self._exchange(method, url, body, data, extra, timeout, authenticate) as (raw, m, u):
+                    limit = BodyLimit(self.max_body_size, method=m, url=redact_url(u))
+                    waiting_for.set("the rest of the answer's body")
+                    content = await read_limited(raw, limit)
+                    return Response(m, u, raw.status, raw.headers, content)
+            except NotFound as exc:
+                if method == "DELETE" and maybe_applied:
+                    log.info("DELETE %s answered 404 after a retry: the first attempt deleted it", shown)
+                    return Response(method, url, exc.status, CIMultiDictProxy(CIMultiDict(exc.headers)), b"")
+                raise
+            except KrillError as exc:
+                maybe_applied = maybe_applied or getattr(exc, "request_sent", True)
+                raise
 
         if retry is False:
-            return await once()
-        return await self.retrying(method, once, retry)
+            with call_deadline(timeout.total, method=method, url=shown):
+                try:
+                    return await once()
+                except KrillError as exc:
+                    raise self.scrubbed(exc) from exc.__cause__
+        return await self.retrying(method, once, retry, timeout=timeout, url=shown)
 
     async def retrying(
-        self, method: str, operation: Callable[[], Awaitable[T]], policy: RetryPolicy | None = None
+        self,
+        method: str,
+        operation: Callable[[], Awaitable[T]],
+        policy: RetryPolicy | None = None,
+        *,
+        timeout: Timeout | None = None,
+        url: str = "",
     ) -> T:
-        """Run ``operation`` (one request, with whatever decoding belongs to it) under the retry policy.
+        """Run ``operation`` (one request, with whatever decoding belongs to it) under the retry policy,
+        every attempt and delay within one deadline (``timeout.total``, default: the client's).
 
-        A 429 pauses every request of this client, not only this one.
+        A 429 (or a 503 with ``Retry-After``) pauses every request of this client, not only this one,
+        for at most the policy's ``max_retry_after``. A delay that would outlast the deadline is not
+        waited: the error itself is raised at once, more telling than a timeout.
         """
         policy = self.retry if policy is None else policy
-        attempt = 1
-        while True:
-            try:
-                result = await operation()
-            except KrillError as exc:
-                wait = policy.decide(method, attempt, exc)
-                if isinstance(exc, Throttled):
-                    self.throttle.pause(exc.retry_after if exc.retry_after is not None else (wait or policy.backoff))
-                if wait is None:
-                    self.stats.failures += 1
-                    raise
-                self.stats.retries += 1
-                log.info(
-                    "retrying %s %s in %.2f s after %s (attempt %d of %d)",
-                    method,
-                    getattr(exc, "url", ""),
-                    wait,
-                    type(exc).__name__,
-                    attempt + 1,
-                    policy.attempts,
-                )
-                await anyio.sleep(wait)
-                attempt += 1
-            else:
-                self.throttle.success()
-                return result
+        timeout = timeout or self.timeout
+        with call_deadline(timeout.total, method=method, url=url):
+            attempt = 1
+            while True:
+                try:
+                    result = await operation()
+                except KrillError as exc:
+                    wait = policy.decide(method, attempt, exc)
+                    pause = policy.pause_for(exc)
+                    if pause is not None:
+                        self.throttle.pause(pause)
+                    if wait is not None and wait >= remaining():
+                        wait = None
+                    if wait is None:
+                        self.stats.failures += 1
+                        raise self.scrubbed(exc) from exc.__cause__
+                    self.stats.retries += 1
+                    log.info(
+                        "retrying %s %s in %.2f s after %s (attempt %d of %d)",
+                        method,
+                        getattr(exc, "url", "") or url,
+                        wait,
+                        type(exc).__name__,
+                        attempt + 1,
+                        policy.attempts,
+                    )
+                    waiting_for.set(f"the delay before attempt {attempt + 1}")
+                    await anyio.sleep(wait)
+                    attempt += 1
+                else:
+                    self.throttle.success()
+                    return result
 
     @contextlib.asynccontextmanager
     async def stream(
@@ -226,7 +301,8 @@ class Transport:
 
         Authentication, renewal, redirects and error statuses are handled exactly as by :meth:`request`.
         Leaving the block releases the connection; failures while reading are typed errors
-        (:class:`~krill_async.IncompleteBody` when the body is cut short).
+        ([IncompleteBody][krill_async.IncompleteBody] when the body is cut short). The body counts
+        against ``max_body_size`` and, with the request, against ``timeout.total``.
         """
         method, url, body, extra = self._prepare(method, url, params, json, headers)
         async with self._exchange(method, url, body, None, extra, timeout or self.timeout, True) as (
@@ -234,7 +310,8 @@ class Transport:
             final_method,
             final_url,
         ):
-            yield StreamingResponse(final_method, final_url, raw)
+            limit = BodyLimit(self.max_body_size, method=final_method, url=redact_url(final_url))
+            yield StreamingResponse(final_method, final_url, raw, limit)
 
     @contextlib.asynccontextmanager
     async def _exchange(
@@ -247,77 +324,77 @@ class Transport:
         timeout: Timeout,
         authenticate: bool,
     ) -> AsyncIterator[tuple[aiohttp.ClientResponse, str, URL]]:
-        """The request loop: auth, one renewal after a 401, same-origin redirects, error statuses.
+        """The request loop: auth, one renewal after a 401, redirects, error statuses.
 
         Yields the successful response unread; aiohttp failures raised while the caller reads it are
-        mapped to typed errors here too.
+        mapped to typed errors here too, and every error leaving it is scrubbed of the client's secrets.
         """
         import aiohttp
 
         session = self._get_session()
         renewals = 0
-        redirects = 0
-        while True:
-            request_headers = {**self._headers, **extra_headers}
-            generation = 0
-            if authenticate and self.auth is not None:
-                value, generation = await self.auth.authorization(self.post_unauthenticated)
-                if value is not None:
-                    request_headers["Authorization"] = value
-            shown = redact_url(url)
-            started = time.perf_counter()
-            try:
-                async with (
-                    self.throttle.slot(),
-                    session.request(
-                        method,
-                        url,
-                        headers=request_headers,
-                        data=body if body is not None else data,
-                        timeout=timeout.to_aiohttp(),
-                        allow_redirects=False,
-                        ssl=self._ssl,
-                    ) as raw,
-                ):
-                    status = raw.status
-                    self.stats.requests += 1
-                    log.debug("%s %s -> %d (%.0f ms)", method, shown, status, (time.perf_counter() - started) * 1000)
-                    if 200 <= status < 300 or (status < 400 and status not in _REDIRECTS):
-                        yield raw, method, url
-                        return
-                    location = raw.headers.get("Location") if status in _REDIRECTS else None
-                    content = b"" if location else await raw.read()
-                    headers = raw.headers
-            except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-                raise transport_error(exc, method=method, url=shown, timeout=timeout) from None
-            if location is not None:
+        history: tuple[URL, ...] = (url,)
+        delivered = False
+        try:
+            while True:
+                request_headers = {**self._headers, **extra_headers}
+                generation = 0
+                if authenticate and self.auth is not None:
+                    waiting_for.set("a token (login)")
+                    value, generation = await self.auth.authorization(self._poster)
+                    if value is not None:
+                        request_headers["Authorization"] = value
+                shown = redact_url(url)
+                started = time.perf_counter()
                 try:
-                    target = url.join(URL(location))
-                except ValueError:
-                    raise TransportError(
-                        f"{method} {shown} redirected to an unusable Location; the server or a proxy is misconfigured",
-                        method=method,
-                        url=shown,
-                    ) from None
-                if not same_origin(target, self.root):
-                    raise UnsafeURLError(
-                        f"{method} {shown} redirected to another origin ({origin_text(target)}); "
-                        "not following it with credentials. Point Krill(base_url=...) at the final server."
+                    async with (
+                        self.throttle.slot(),
+                        session.request(
+                            method,
+                            url,
+                            headers=request_headers,
+                            data=body if body is not None else data,
+                            timeout=timeout.to_aiohttp(total=min(timeout.total, remaining())),
+                            allow_redirects=False,
+                            ssl=self._ssl,
+                        ) as raw,
+                    ):
+                        status = raw.status
+                        self.stats.requests += 1
+                        log.debug(
+                            "%s %s -> %d (%.0f ms)", method, shown, status, (time.perf_counter() - started) * 1000
+                        )
+                        if 200 <= status < 300 or (status < 400 and status not in REDIRECT_STATUSES):
+                            delivered = True
+                            yield raw, method, url
+                            return
+                        location = raw.headers.get("Location") if status in REDIRECT_STATUSES else None
+                        content = b"" if status in REDIRECT_STATUSES else await read_capped(raw)
+                        headers = raw.headers
+                except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+                    raise transport_error(exc, method=method, url=shown, timeout=timeout) from None
+                except ValueError as exc:  # aiohttp refusing a header or URL it was given
+                    if delivered or isinstance(exc, KrillError):
+                        raise
+                    raise UnsafeURLError(f"{method} {shown} could not be sent: {exc}") from None
+                if status in REDIRECT_STATUSES:
+                    hop = follow_redirect(
+                        method=method, status=status, url=url, location=location, root=self.root, history=history
                     )
-                redirects += 1
-                if redirects > _MAX_REDIRECTS:
-                    raise TransportError(f"too many redirects from {shown}", method=method, url=shown)
-                if status == 303 or (status in (301, 302) and method == "POST"):
-                    method, body, data = "GET", None, None
-                url = target
-                continue
-            if (
-                status == 401
-                and authenticate
-                and self.auth is not None
-                and renewals < _MAX_RENEWALS
-                and await self.auth.renew(self.post_unauthenticated, generation)
-            ):
-                renewals += 1
-                continue
-            raise status_error(status=status, method=method, url=shown, body=content, headers=headers)
+                    if not hop.keep_body:
+                        body, data = None, None
+                    method, url = hop.method, hop.url
+                    history = (*history, url)
+                    continue
+                if (
+                    status == 401
+                    and authenticate
+                    and self.auth is not None
+                    and renewals < _MAX_RENEWALS
+                    and await self.auth.renew(self._poster, generation)
+                ):
+                    renewals += 1
+                    continue
+                raise status_error(status=status, method=method, url=shown, body=content, headers=headers)
+        except KrillError as exc:
+            raise self.scrubbed(exc) from exc.__cause__

@@ -20,7 +20,15 @@ from yarl import URL
 from .errors import InvalidIdentifier, UnsafeURLError
 
 _API_MARKER = "/api/"
-_SECRET_PARAMS = frozenset({"token", "access", "refresh", "password", "passwd", "secret", "api_key", "key"})
+#: Query parameter names whose values are never shown: matched as a pattern, so ``access_token``,
+#: ``pppoe_password``, ``wifi_password``, ``api-key``, ``apikey``, ``client_secret``, ``sessionid``... all are.
+_SECRET_PARAM = re.compile(
+    r"pass(word|wd|phrase)?|secret|token|jwt|api[-_.]?key|session|sessid|csrf|auth|credential|signature"
+    r"|^(key|access|refresh|sig|code|otp|pin|psk)$",
+    re.IGNORECASE,
+)
+_DOT = frozenset({".", "%2e"})
+_DOT_DOT = frozenset({"..", ".%2e", "%2e.", "%2e%2e"})
 _FORBIDDEN_ID_CHARS = re.compile(r"[\x00-\x1f\x7f/\\?#]")
 
 
@@ -76,20 +84,93 @@ def join_api_path(root: URL, path: str) -> URL:
     return root.with_path(root.path + "api/v2/" + path)
 
 
+def is_secret_param(name: str) -> bool:
+    """Whether a query parameter's value must never be shown (matched by pattern, case-insensitive)."""
+    return _SECRET_PARAM.search(name) is not None
+
+
+def resolve_dot_segments(raw_path: str) -> str:
+    """``raw_path`` with ``.`` and ``..`` segments resolved as RFC 3986 §5.2.4 says, percent-encoded dots
+    (``%2e``) included, since servers and proxies decode them before routing."""
+    segments = raw_path.split("/")
+    if not any(seg.lower() in _DOT or seg.lower() in _DOT_DOT for seg in segments):
+        return raw_path
+    out: list[str] = []
+    for index, segment in enumerate(segments):
+        last = index == len(segments) - 1
+        lowered = segment.lower()
+        if lowered in _DOT_DOT:
+            if len(out) > 1:
+                out.pop()
+            if last:
+                out.append("")
+        elif lowered in _DOT:
+            if last:
+                out.append("")
+        else:
+            out.append(segment)
+    path = "/".join(out)
+    return path if path.startswith("/") else "/" + path
+
+
+def api_base_path(root: URL) -> str:
+    """The path every link the server gives us must stay under: the deployment prefix plus ``/api/``."""
+    return root.raw_path.rstrip("/") + _API_MARKER
+
+
+def check_server_url(url: URL, *, root: URL, what: str) -> URL:
+    """A URL the server handed us (a ``next`` link, a ``_links`` entry, a redirect) made safe to follow.
+
+    It must be on the configured origin, carry no userinfo, and its path, once dot segments are resolved,
+    must stay under the configured prefix's ``/api/``: a link to ``/admin/...`` or one that climbs out with
+    ``../`` is refused with :class:`~krill_async.UnsafeURLError`, since credentials go with it.
+    """
+    if url.scheme not in ("http", "https") or not same_origin(url, root):
+        raise UnsafeURLError(
+            f"refusing to follow a {what} to another origin ({origin_text(url)}) with credentials: this client "
+            f"is configured for {origin_text(root)}. Point Krill(base_url=...) at the final server."
+        )
+    if url.raw_user or url.raw_password:
+        raise UnsafeURLError(f"refusing to follow a {what} that carries credentials in its URL ({origin_text(url)})")
+    raw_path = url.raw_path or "/"
+    resolved = resolve_dot_segments(raw_path)
+    base = api_base_path(root)
+    if not resolved.startswith(base):
+        raise UnsafeURLError(
+            f"refusing to follow a {what} to {redact_url(url.with_query(None))}: it leaves the API ({base}); "
+            "the server or a proxy is misconfigured, or hostile"
+        )
+    if resolved == raw_path:
+        return url
+    return URL.build(
+        scheme=url.scheme,
+        host=url.raw_host or "",
+        port=url.explicit_port,
+        path=resolved,
+        query_string=url.raw_query_string,
+        encoded=True,
+    )
+
+
 def rebase_link(link: str, *, root: URL, request_url: URL) -> URL:
-    """Turn a ``next``/``previous`` link into a URL on our own origin and prefix.
+    """Turn a ``next``/``previous``/``_links`` link into a URL on our own origin and prefix.
 
     The link's path from ``/api/`` on and its query are kept byte-exact; scheme, host, port and the
-    path prefix come from ``root``. A link without a leading ``/`` resolves against ``request_url``.
+    path prefix come from ``root``. A link without a leading ``/`` resolves against ``request_url``. Dot
+    segments are resolved first, and a link that leaves the API raises
+    :class:`~krill_async.UnsafeURLError` (a ``ValueError``).
     """
     if not isinstance(link, str) or not link.strip():
-        raise ValueError("empty pagination link")
-    parsed = URL(link.strip(), encoded=True)
+        raise UnsafeURLError("empty link")
+    try:
+        parsed = URL(link.strip(), encoded=True)
+    except (ValueError, TypeError) as exc:
+        raise UnsafeURLError(f"unusable link: {exc}") from None
     if parsed.scheme not in ("", "http", "https"):
-        raise ValueError(f"pagination link with scheme {parsed.scheme!r}")
+        raise UnsafeURLError(f"refusing a link with scheme {parsed.scheme!r}")
     if not parsed.is_absolute() and not parsed.raw_path.startswith("/"):
         parsed = request_url.join(parsed)
-    raw_path = parsed.raw_path or "/"
+    raw_path = resolve_dot_segments(parsed.raw_path or "/")
     if not raw_path.startswith("/"):
         raw_path = "/" + raw_path
     prefix = root.raw_path.rstrip("/")
@@ -100,11 +181,14 @@ def rebase_link(link: str, *, root: URL, request_url: URL) -> URL:
         api_path = raw_path[len(prefix) :]
     else:
         api_path = raw_path
+    path = resolve_dot_segments(prefix + api_path)
+    if not path.startswith(api_base_path(root)):
+        raise UnsafeURLError(f"refusing a link that leaves the API ({api_base_path(root)}): {redact_url(link)}")
     return URL.build(
         scheme=root.scheme,
         host=root.raw_host or "",
         port=root.explicit_port,
-        path=prefix + api_path,
+        path=path,
         query_string=parsed.raw_query_string,
         encoded=True,
     )
@@ -175,10 +259,13 @@ def query_int(url: URL, name: str) -> int | None:
 
 
 def redact_url(url: URL | str) -> str:
-    """The URL as text with secret-looking query values and userinfo replaced by ``***``."""
-    parsed = URL(str(url))
-    if parsed.user or parsed.password:
-        parsed = parsed.with_user(None)
-    if any(k.lower() in _SECRET_PARAMS for k in parsed.query):
-        parsed = parsed.with_query([(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in parsed.query.items()])
-    return str(parsed)
+    """The URL as text with secret-looking query values and userinfo removed (never raises)."""
+    try:
+        parsed = URL(str(url))
+        if parsed.raw_user or parsed.raw_password:
+            parsed = parsed.with_user(None)
+        if any(is_secret_param(k) for k in parsed.query):
+            parsed = parsed.with_query([(k, "***" if is_secret_param(k) else v) for k, v in parsed.query.items()])
+        return str(parsed)
+    except (ValueError, TypeError):
+        return "<an unparsable URL>"

@@ -23,10 +23,13 @@ __all__ = [
     "InvalidCredentials",
     "InvalidIdentifier",
     "KrillError",
+    "LoginFailed",
     "MethodNotAllowed",
     "NotFound",
     "PaginationError",
+    "RedirectError",
     "RequestTimeout",
+    "ResponseTooLarge",
     "ServerError",
     "Throttled",
     "TransportError",
@@ -46,12 +49,20 @@ class KrillError(Exception):
 
 
 class TransportError(KrillError):
-    """The request did not get a complete HTTP answer (network, TLS, timeout)."""
+    """The request did not get a complete HTTP answer (network, TLS, timeout, redirects, size).
+
+    ``transient`` tells the retry policy whether sending the same request again can help: true for a
+    dropped connection or a timeout, false for a redirect loop or a body over the size limit.
+    """
+
+    transient: bool = True
 
     def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
         super().__init__(message)
         self.method = method
         self.url = url
+        #: False when the request certainly never reached the server (the connection could not be made).
+        self.request_sent = True
 
 
 class ConnectError(TransportError):
@@ -66,11 +77,44 @@ class IncompleteBody(ConnectError):
 
 
 class RequestTimeout(TransportError):
-    """The request exceeded one of its timeouts (connect, read or total)."""
+    """The request exceeded one of its timeouts (connect, read, or the call's total, which covers its
+    retries and every wait: the shared 429 pause, the rate limit, a free request slot)."""
+
+
+class RedirectError(TransportError):
+    """A redirect could not be followed safely: a loop, too many hops, an unusable ``Location``, or a
+    write (POST, PUT, PATCH, DELETE) redirected in a way that would change what it does. Never retried."""
+
+    transient = False
+
+    def __init__(self, message: str, *, method: str = "", url: str = "", location: str = "") -> None:
+        super().__init__(message, method=method, url=url)
+        self.location = location
+
+
+class ResponseTooLarge(TransportError):
+    """The answer's body (decompressed) exceeded the client's ``max_body_size``. Never retried: the same
+    request would get the same answer. Ask for smaller pages, or raise ``Krill(max_body_size=...)``."""
+
+    transient = False
+
+    def __init__(self, message: str, *, method: str = "", url: str = "", limit: int = 0) -> None:
+        super().__init__(message, method=method, url=url)
+        self.limit = limit
 
 
 class UnsafeURLError(KrillError, ValueError):
     """A URL would send credentials to an origin other than the configured one."""
+
+
+class LoginFailed(KrillError):
+    """Getting a token failed for a reason other than refused credentials (the login endpoint answered
+    429, 5xx, an HTML page, or could not be reached).
+
+    The login is sent once per renewal whatever it answers, and every call waiting for that renewal gets
+    this same error; it is never retried within the call (a login is a write). The next call logs in
+    again. ``__cause__`` holds the underlying error.
+    """
 
 
 class InvalidArgument(KrillError, ValueError):
@@ -198,8 +242,14 @@ class Throttled(APIStatusError):
 
 
 class ServerError(APIStatusError):
+    """HTTP 5xx. ``retry_after`` holds a 503's ``Retry-After`` in seconds when the server sent one."""
+
     status = 500
     hint = "Krill failed internally; retry later, and report it to Phicus if it persists."
+
+    def __init__(self, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(**kwargs)
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
@@ -247,7 +297,7 @@ def parse_error_body(body: bytes) -> tuple[str | None, dict[str, list[str]]]:
 
     try:
         data = msgspec.json.decode(body)
-    except (msgspec.DecodeError, ValueError):
+    except (msgspec.DecodeError, ValueError, RecursionError):
         return None, {}
     if isinstance(data, list):  # DRF ValidationError raised with a list
         return "; ".join(_drf_messages(data)) or None, {}
@@ -277,6 +327,6 @@ def status_error(*, status: int, method: str, url: str, body: bytes, headers: Ma
         body=body[:4096],
         headers=headers,
     )
-    if cls is Throttled:
-        return Throttled(retry_after=parse_retry_after(headers.get("Retry-After")), **kwargs)
+    if cls is Throttled or cls is ServerError:
+        return cls(retry_after=parse_retry_after(headers.get("Retry-After")), **kwargs)
     return cls(**kwargs)

@@ -1,0 +1,50 @@
+"""One deadline per call: every attempt, retry delay and wait of a call fits in its ``timeout.total``.
+
+A call waits for several things besides the server: a token, the client-wide pause after a 429, the rate
+limit, a free request slot, the delay before a retry. Each of them runs inside the call's anyio cancel
+scope, so none can outlast it; :data:`waiting_for` names what the call was doing when time ran out, so
+the :class:`~krill_async.RequestTimeout` says where the time went.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import math
+from collections.abc import Iterator
+
+import anyio
+
+from .errors import RequestTimeout
+
+__all__ = ["call_deadline", "remaining", "waiting_for"]
+
+#: What the current task's call is waiting for (set by the transport and the throttle as they go).
+waiting_for: contextvars.ContextVar[str] = contextvars.ContextVar("krill_waiting_for", default="the answer")
+
+
+def remaining() -> float:
+    """Seconds left before the innermost deadline of the current task (``math.inf`` without one)."""
+    return anyio.current_effective_deadline() - anyio.current_time()
+
+
+@contextlib.contextmanager
+def call_deadline(seconds: float, *, method: str, url: str) -> Iterator[None]:
+    """Bound the block to ``seconds``; on expiry raise :class:`~krill_async.RequestTimeout` naming the wait."""
+    if math.isinf(seconds):
+        yield
+        return
+    token = waiting_for.set("the answer")
+    try:
+        with anyio.fail_after(seconds):
+            yield
+    except TimeoutError:
+        raise RequestTimeout(
+            f"{method} {url} did not complete within its {seconds:g} s timeout, retries and waits included "
+            f"(it was waiting for {waiting_for.get()}). Raise the timeout for this call (timeout=...), "
+            "lower the load, or check the network.",
+            method=method,
+            url=url,
+        ) from None
+    finally:
+        waiting_for.reset(token)
