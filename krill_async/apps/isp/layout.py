@@ -15,6 +15,7 @@ those helpers refuse (``file:///etc/passwd``) raises :class:`~krill_async.errors
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -55,6 +56,7 @@ ISP_TEMPLATE = "/api/v2/isp/cpes/{id}/{segment}"
 KNOWN_TEMPLATES = (VENDOR_TEMPLATE, ISP_TEMPLATE)
 
 _PROBE_ROOT = URL("http://probe.invalid/")
+_PLACEHOLDER = re.compile(r"\{(id|segment)\}")
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,12 @@ def fill(template: str, ident: str, segment: str) -> str:
     """``template`` with ``{id}`` and ``{segment}`` replaced; a segment's query (``events?type=cdr``)
     goes after the whole path, so a trailing-slash template stays well-formed.
 
-    ``ident`` is already quoted (no braces survive quoting), and ``str.format`` is not used, so a
-    template learnt from a server's link cannot inject a placeholder.
+    One pass, not ``str.format``: a value is never read as a placeholder, and a template learnt from a
+    server's link cannot reach attributes the way a format field could.
     """
     segment_path, sep, query = segment.partition("?")
-    return template.replace("{id}", ident).replace("{segment}", segment_path) + sep + query
+    values = {"id": ident, "segment": segment_path}
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template) + sep + query
 
 
 def cpe_url(root: URL, attempt: Attempt) -> URL:
