@@ -212,12 +212,17 @@ async def test_a_record_link_that_is_not_http_is_a_typed_error_and_nothing_is_se
 # ------------------------------------------------------------------------------------------ learning
 
 
-@pytest.mark.parametrize("model", [None, dict])
-async def test_a_listing_teaches_the_layout_without_any_404(model: Any) -> None:
+@pytest.mark.parametrize("how", ["records", "dicts", "export", "get"])
+async def test_a_listing_teaches_the_layout_without_any_404(how: str) -> None:
     server = Deployment(ISP, ISP)
     async with running(server) as url, Krill(url, auth=AUTH) as krill:
-        records = await krill.isp.cpes.list(model=model).collect()
-        assert len(records) == 4
+        if how == "export":
+            async with krill.isp.cpes.export(concurrency=2) as records:
+                assert len([r async for r in records]) == 4
+        elif how == "get":
+            assert (await krill.isp.cpes.get(8)).id == 8
+        else:
+            assert len(await krill.isp.cpes.list(model=dict if how == "dicts" else None).collect()) == 4
         await krill.isp.cpes.reboot(5)
         assert (await krill.isp.cpes.customer(6)).name == "Ana"
     assert server.not_found() == 0

@@ -86,6 +86,7 @@ class CpeResolver(Resource[Cpe]):
 
         def list(self, **options):
             query = super().list(**options)
+            # ListQuery's documented plug-in point (page_fetcher=), which Resource.list does not pass on
             fetcher = getattr(query, "_page_fetcher", None)
             if fetcher is not None:
                 query._page_fetcher = self._learning(fetcher)
