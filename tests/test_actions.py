@@ -97,6 +97,18 @@ def test_action_message_reads_every_shape(body: Any, message: str | None) -> Non
     assert action_message(body) == message
 
 
+def test_the_moved_names_are_still_importable_from_where_they_were() -> None:
+    import krill_async
+    from krill_async import _actions
+    from krill_async.apps import isp
+
+    assert krill_async.CpeResource is _actions.CpeResource is isp.CpeResource
+    assert krill_async.CpeRef is _actions.CpeRef is isp.CpeRef
+    assert _actions.ACTIONS["diagnostic"] == "cwmp_diagnostic" and _actions.cpe_key("7") == 7
+    with pytest.raises(AttributeError):
+        _actions.no_such_name  # noqa: B018
+
+
 # ------------------------------------------------------------------------------------------ real sample data
 
 

@@ -42,11 +42,13 @@ class Deployment:
     ids: tuple[int, ...] = (5, 6, 7, 8)
     missing_actions: set[int] = field(default_factory=set)
     action_status: int = 202
+    trailing_slash: bool = False  # actions and links only answer with a trailing slash
     log: list[tuple[str, str, int]] = field(default_factory=list)
 
     def links(self, cpe_id: int) -> dict[str, dict[str, str]]:
         base = f"{self.link_base}{cpe_id}/"
-        actions = {"reboot": "reboot", "factory": "factory", "diagnostic": "cwmp_diagnostic"}
+        end = "/" if self.trailing_slash else ""
+        actions = {"reboot": "reboot" + end, "factory": "factory" + end, "diagnostic": "cwmp_diagnostic" + end}
         links = {"customer": "customer", "events": "events", "cdrs": "events?type=cdr", "info": "info"}
         return {
             "actions": {k: base + v for k, v in actions.items()},
@@ -78,8 +80,8 @@ class Deployment:
                     {"detail": "Not found."},
                 )
             )
-        if path.startswith(self.prefix):
-            rest = path.removeprefix(self.prefix).split("/")
+        if path.startswith(self.prefix) and path.endswith("/") == self.trailing_slash:
+            rest = path.removeprefix(self.prefix).rstrip("/").split("/")
             if len(rest) == 2 and rest[0].isdigit() and int(rest[0]) in self.ids:
                 cpe_id, name = int(rest[0]), rest[1]
                 if method == "POST" and name in ACTION_SEGMENTS and cpe_id not in self.missing_actions:
@@ -209,6 +211,19 @@ async def test_a_record_link_that_is_not_http_is_a_typed_error_and_nothing_is_se
     assert server.posts() == [("/api/v2/cpes/6/factory", 404), ("/api/v2/cpes/5/reboot", 202)]
 
 
+async def test_a_trailing_slash_layout_is_learnt_from_the_links() -> None:
+    server = Deployment(VENDOR, VENDOR, trailing_slash=True)
+    async with running(server) as url, Krill(url, auth=AUTH) as krill:
+        await krill.isp.cpes.reboot(5)
+        await krill.isp.cpes.factory(6)
+        assert krill.isp.cpes.layout.template("actions") == "/api/v2/cpes/{id}/{segment}/"
+    assert server.posts() == [
+        ("/api/v2/cpes/5/reboot", 404),
+        ("/api/v2/cpes/5/reboot/", 202),  # the links differ from the guess by the slash: one retry
+        ("/api/v2/cpes/6/factory/", 202),
+    ]
+
+
 # ------------------------------------------------------------------------------------------ learning
 
 
@@ -269,6 +284,17 @@ async def test_bulk_acts_once_per_cpe_and_learns_from_the_first() -> None:
     reached = sorted(path for path, status in server.posts() if status == 202)
     assert reached == [f"/api/v2/isp/cpes/{i}/reboot" for i in (5, 6, 7, 8)]
     assert server.not_found() == 1
+
+
+async def test_a_concurrent_bulk_on_a_fresh_client_still_reaches_each_cpe_once() -> None:
+    server = Deployment(ISP, ISP, ids=tuple(range(1, 21)))
+    async with running(server) as url, Krill(url, auth=AUTH) as krill:
+        report = await krill.isp.cpes.bulk("factory", range(1, 21), concurrency=4)
+    assert report.ok and len(report) == 20
+    reached = [path for path, status in server.posts() if status == 202]
+    assert sorted(reached) == sorted(f"/api/v2/isp/cpes/{i}/factory" for i in range(1, 21))
+    guesses = [path for path, status in server.posts() if status == 404]
+    assert len(guesses) == len(set(guesses)) <= 4  # at most one 404 per CPE, only before the layout is known
 
 
 # ------------------------------------------------------------------------------------------ related resources
