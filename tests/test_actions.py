@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import re
 from typing import Any
 
 import anyio
@@ -96,6 +97,18 @@ def test_action_message_reads_every_shape(body: Any, message: str | None) -> Non
     assert action_message(body) == message
 
 
+def test_the_moved_names_are_still_importable_from_where_they_were() -> None:
+    import krill_async
+    from krill_async import _actions
+    from krill_async.apps import isp
+
+    assert krill_async.CpeResource is _actions.CpeResource is isp.CpeResource
+    assert krill_async.CpeRef is _actions.CpeRef is isp.CpeRef
+    assert _actions.ACTIONS["diagnostic"] == "cwmp_diagnostic" and _actions.cpe_key("7") == 7
+    with pytest.raises(AttributeError):
+        _actions.no_such_name  # noqa: B018
+
+
 # ------------------------------------------------------------------------------------------ real sample data
 
 
@@ -140,11 +153,16 @@ async def test_an_action_is_never_sent_twice_even_on_a_retryable_status(status: 
         hits.append(request.path)
         return json_response(b'{"detail": "upstream failed"}', status=status)
 
-    async with serve({"/api/v2/isp/cpes/{id}/{name}": action}) as url, Krill(url, auth=AUTH) as krill:
+    routes = {
+        "/api/v2/cpes/{id}/{name}": action,
+        "/api/v2/isp/cpes/{id}/{name}": action,
+        "/api/v2/isp/cpes/{id}/": action,
+    }
+    async with serve(routes) as url, Krill(url, auth=AUTH) as krill:
         with pytest.raises(ServerError) as info:
             await krill.isp.cpes.factory(12)
     assert info.value.status == status
-    assert hits == ["/api/v2/isp/cpes/12/factory"]
+    assert hits == ["/api/v2/cpes/12/factory"]  # not a 404: no lookup, no second layout
 
 
 async def test_a_plain_text_or_empty_answer_is_still_a_result() -> None:
@@ -154,7 +172,7 @@ async def test_a_plain_text_or_empty_answer_is_still_a_result() -> None:
     async def empty(request: web.Request) -> web.Response:
         return web.Response(status=204)
 
-    async with serve({"/api/v2/isp/cpes/1/{name}": text, "/api/v2/isp/cpes/2/{name}": empty}) as url:
+    async with serve({"/api/v2/cpes/1/{name}": text, "/api/v2/cpes/2/{name}": empty}) as url:
         async with Krill(url, auth=AUTH) as krill:
             text_result = await krill.isp.cpes.reconfig(1)
             empty_result = await krill.isp.cpes.reconfig(2)
@@ -185,14 +203,14 @@ async def test_record_links_and_fallback_reach_the_same_cpe(krill_simulator: Kri
     async with Krill(sim.url, auth=AUTH) as krill:
         cpe = await krill.isp.cpes.get(target["id"])
         by_record = await krill.isp.cpes.unprovision(cpe)
-        by_id = await krill.isp.cpes.unprovision(target["id"])
-        krill.isp.cpes.path_template = "/api/v2/cpes/{id}/{segment}"
+        by_id = await krill.isp.cpes.unprovision(target["id"])  # the layout learnt from the record
+        krill.isp.cpes.path_template = "/api/v2/isp/cpes/{id}/{segment}"  # forced
         by_template = await krill.isp.cpes.unprovision(str(target["id"]))
     calls = app_state(sim).actions_on(target["id"])
     assert [c.path for c in calls] == [
         f"/api/v2/cpes/{target['id']}/unprovision",
-        f"/api/v2/isp/cpes/{target['id']}/unprovision",
         f"/api/v2/cpes/{target['id']}/unprovision",
+        f"/api/v2/isp/cpes/{target['id']}/unprovision",
     ]
     assert all(c.method == "POST" and c.status == 202 for c in calls)
     assert (
@@ -242,7 +260,8 @@ async def test_links_on_the_resource_and_on_a_fetched_record(krill_simulator: Kr
     base = f"/api/v2/cpes/{target['id']}"
     assert f"{base}/events?sort=-start_time&type=cdr&limit=100" in paths  # the record's link, plus the filters
     assert f"{base}/events?type=cdr&limit=100" in paths  # the cdrs link keeps its own query
-    assert f"/api/v2/isp/cpes/{target['id']}/customer" in paths  # by id: the fallback prefix
+    assert f"{base}/customer" in paths  # by id: the layout learnt from the record fetched above
+    assert not [p for p in paths if re.match(r"/api/v2/isp/cpes/\d+/\w", p)]  # never the other layout
 
 
 async def test_bulk_reports_every_cpe_once_with_a_share_failing(krill_simulator_factory: Any) -> None:
@@ -300,7 +319,7 @@ async def test_bulk_concurrency_is_bounded_and_reached() -> None:
         in_flight -= 1
         return json_response(b'{"detail": "ok"}', status=202)
 
-    async with serve({"/api/v2/isp/cpes/{id}/reboot": action}) as url, Krill(url, auth=AUTH, concurrency=8) as krill:
+    async with serve({"/api/v2/cpes/{id}/reboot": action}) as url, Krill(url, auth=AUTH, concurrency=8) as krill:
         report = await krill.isp.cpes.bulk("reboot", range(1, 11), concurrency=3)
     assert report.ok and peak == 3
     assert sorted(map(int, seen)) == list(range(1, 11))
@@ -318,7 +337,7 @@ async def test_cancelling_a_bulk_run_starts_nothing_more() -> None:
         await never.wait()
         return json_response(b"{}")
 
-    async with serve({"/api/v2/isp/cpes/{id}/reboot": action}) as url, Krill(url, auth=AUTH) as krill:
+    async with serve({"/api/v2/cpes/{id}/reboot": action}) as url, Krill(url, auth=AUTH) as krill:
         with anyio.CancelScope() as scope:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(functools.partial(krill.isp.cpes.bulk, "reboot", range(1, 7), concurrency=2))
