@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -14,16 +15,23 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from yarl import URL
 
+from ._drift import DriftReport, DriftTracker, key_of
 from ._page import Page
 from ._paging import LinkGuard, offset_of, plan_offsets
 from ._resume import ResumePoint
-from ._urls import quote_identifier, redact_url
-from .errors import KrillError, NotFound
+from ._urls import redact_url
+from .errors import KrillError
 
 if TYPE_CHECKING:
     from ._pagination import ListQuery
 
 T = TypeVar("T")
+log = logging.getLogger("krill_async")
+
+
+class _Stopped(Exception):
+    """The consumer asked the producer to schedule no more pages (an empty page before ``count``)."""
+
 
 __all__ = ["DriftReport", "Export"]
 
@@ -37,27 +45,6 @@ class _Slot:
     page: Page[Any] | None = None
     error: Exception | None = None
     holds_permit: bool = False
-
-
-@dataclass(frozen=True)
-class DriftReport:
-    """How the collection changed during a consistent export (offset paging is not a snapshot).
-
-    ``count_at_start`` comes from the first page and ``count_at_end`` from a request made after the last
-    page; ``yielded`` counts distinct records; ``duplicates_skipped`` counts records seen twice because
-    rows were inserted before their offset while the export ran; ``recovered`` counts records missed by
-    the paging (rows deleted before their offset) and fetched one by one afterwards.
-    """
-
-    count_at_start: int | None
-    count_at_end: int | None
-    yielded: int
-    duplicates_skipped: int
-    recovered: int
-
-    @property
-    def changed(self) -> bool:
-        return self.count_at_start != self.count_at_end or self.duplicates_skipped > 0 or self.recovered > 0
 
 
 class Export(Generic[T]):
@@ -87,6 +74,8 @@ class Export(Generic[T]):
             raise ValueError("page_size must be at least 1")
         if consistent and query.model is bytes:
             raise ValueError("a consistent export needs decoded records to read their key: not model=bytes")
+        if consistent:
+            query = query.with_key_attr(key)  # an `attrs=` that leaves the key out gets it added
         self.query = query
         self.concurrency = concurrency
         self.page_size = resume.page_size if resume is not None else page_size
@@ -100,8 +89,11 @@ class Export(Generic[T]):
         self.pages_fetched = 0
         self.records_yielded = 0
         self.duplicates_skipped = 0
-        #: Set at the end of a consistent export.
+        #: What the export saw drift (counts, short pages, duplicates): set when the export ends.
         self.drift: DriftReport | None = None
+        self._tracker: DriftTracker | None = None
+        self._stop_scheduling = False
+        self._ended = False
         self._tg: TaskGroup | None = None
         self._permits = anyio.Semaphore(concurrency)
         self._receive: MemoryObjectReceiveStream[_Slot] | None = None
@@ -159,10 +151,13 @@ class Export(Generic[T]):
             offset = slot.offset + self._index if slot is not None and slot.page is not None else self._position
             done: frozenset[int] = frozenset()
         else:
+            finished = set(self._done)
+            if slot is not None and slot.page is not None and self._index >= len(self._items):
+                finished.add(slot.offset)  # read to its end: done, even before the next page is asked for
             offset = self._start
-            while offset in self._done:
+            while offset in finished:
                 offset += self._step
-            done = frozenset(o for o in self._done if o > offset)
+            done = frozenset(o for o in finished if o > offset)
             if slot is not None and slot.page is not None and 0 < self._index < len(self._items):
                 partial = (slot.offset, self._index)
         return ResumePoint(
@@ -185,7 +180,7 @@ class Export(Generic[T]):
                 item = self._items[self._index]
                 self._index += 1
                 if self._seen is not None:
-                    key = _key_of(item, self.key)
+                    key = key_of(item, self.key)
                     if key in self._seen:
                         self.duplicates_skipped += 1
                         continue
@@ -194,12 +189,13 @@ class Export(Generic[T]):
                 return item
             page = await self._next_page()
             if page is None:
-                if self._seen is not None and not self._finished:
+                if not self._finished:
                     self._finished = True
-                    recovered = await self._finish_consistent()
+                    recovered = await self._finish_consistent() if self._seen is not None else []
                     if recovered:
                         self._items, self._index = recovered, 0
                         continue
+                    self._report()
                 raise StopAsyncIteration
             self._items = page.items
             self._index = self._skip.pop(page.offset, 0)
@@ -211,6 +207,9 @@ class Export(Generic[T]):
         while True:
             page = await self._next_page()
             if page is None:
+                if not self._finished:
+                    self._finished = True
+                    self._report()
                 return
             self._index = len(page.items)
             self.records_yielded += len(page.items)
@@ -220,6 +219,8 @@ class Export(Generic[T]):
         if self._receive is None:
             raise KrillError("use the export inside `async with`: async with query.export() as records: ...")
         self._release_current()
+        if self._ended:
+            return None
         try:
             slot = await self._receive.receive()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
@@ -233,7 +234,46 @@ class Export(Generic[T]):
         assert slot.page is not None
         self._current_slot = slot
         self._items, self._index = [], 0
-        return slot.page
+        return await self._check_page(slot)
+
+    async def _check_page(self, slot: _Slot) -> Page[T] | None:
+        """Distrust the server: complete a short page, end at an empty page before ``count``, and note
+        what drifted. None means the export ends here."""
+        page: Page[T] = slot.page  # type: ignore[assignment]
+        tracker = self._tracker
+        if tracker is None:
+            if self.resume is None:
+                self._step = page.page_size  # the size the server really uses, as the planner will learn
+            tracker = self._tracker = DriftTracker(
+                key=self.key, step=self._step, start=self._start, dedupe_neighbours=self._seen is None
+            )
+        count = self.count if self.count is not None else page.count
+        if not page.items and count is not None and page.offset < count and page.next_url is not None:
+            tracker.ended(page.offset)
+            self._stop_scheduling = True
+            log.warning(
+                "an empty page at offset %d of %s although count is %d: the export ends there",
+                page.offset,
+                redact_url(self.query.url),
+                count,
+            )
+            if self.ordered:
+                self._ended = True
+                return None
+        elif page.next_url is not None and len(page.items) < self._step:
+            before = len(page.items)
+            page, unread = await self.query.fill_gap(page, self._step)
+            slot.page = page
+            tracker.short(reread=len(page.items) - before, unread=unread)
+        tracker.page(page.offset, page.items, page.count)
+        return page
+
+    def _report(self) -> None:
+        if self._tracker is None or self._seen is not None:
+            return  # nothing was read, or a consistent export (which reports in _finish_consistent)
+        self.drift = self._tracker.report(yielded=self.records_yielded)
+        if self.drift.changed:
+            log.warning("export of %s drifted: %s", redact_url(self.query.url), self.drift.summary())
 
     def _release_current(self) -> None:
         slot, self._current_slot = self._current_slot, None
@@ -247,45 +287,9 @@ class Export(Generic[T]):
             self._permits.release()
 
     async def _finish_consistent(self) -> list[T]:
-        """Re-count; with ``recover_missed``, find ids the paging skipped and fetch them one by one."""
-        query = self.query
-        assert self._seen is not None
-        count_at_end = await query.count()
-        recovered: list[T] = []
-        if self.recover_missed:
-            # Counts cannot prove nothing was skipped (an insert and a delete cancel out), so compare ids.
-            from ._pagination import ListQuery
+        from ._consistent import finish_consistent
 
-            ids_query: ListQuery[dict[str, Any]] = ListQuery(
-                query._transport,
-                query.url,
-                params=[(k, v) for k, v in query.params if k != "attrs"] + [("attrs", self.key)],
-                model=dict,
-                page_size=max(self.page_size, 1000),
-                timeout=query.timeout,
-            )
-            async with ids_query.export(concurrency=self.concurrency) as rows:
-                missing = [
-                    row[self.key]
-                    async for row in rows
-                    if isinstance(row.get(self.key), (int, str)) and row[self.key] not in self._seen
-                ]
-            detail_params = [(k, v) for k, v in query.params if k in ("attrs", "joins")]
-            for ident in missing:
-                url = query.url.join(URL(quote_identifier(ident) + "/")).with_query(detail_params)
-                try:
-                    response = await query._transport.request("GET", url, timeout=query.timeout)
-                except NotFound:
-                    continue  # deleted in the meantime
-                recovered.append(response.json(query.model))  # marked as seen when yielded
-        self.drift = DriftReport(
-            count_at_start=self.count,
-            count_at_end=count_at_end,
-            yielded=len(self._seen) + len(recovered),
-            duplicates_skipped=self.duplicates_skipped,
-            recovered=len(recovered),
-        )
-        return recovered
+        return await finish_consistent(self)
 
     # -- producer side --------------------------------------------------------------------------------
 
@@ -308,6 +312,9 @@ class Export(Generic[T]):
         assert self._tg is not None
         if permit:
             await self._permits.acquire()
+            if self._stop_scheduling:
+                self._permits.release()
+                raise _Stopped
         slot = _Slot(offset_of(url), holds_permit=permit)
         if self.ordered:
             await send.send(slot)
@@ -320,7 +327,8 @@ class Export(Generic[T]):
     async def _produce(self, send: MemoryObjectSendStream[_Slot]) -> None:
         async with send:
             try:
-                await self._plan_and_fetch(send)
+                with contextlib.suppress(_Stopped):
+                    await self._plan_and_fetch(send)
                 while self._in_flight:  # unordered: the stream stays open until every fetch delivered
                     await next(iter(self._in_flight)).done.wait()
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):
@@ -346,23 +354,24 @@ class Export(Generic[T]):
         self.count = first.count if self.resume is None or self.resume.count is None else self.resume.count
         if first.next_url is not None and first.count is not None:
             step = self._step = first.page_size
+            planned = first.offset
             for offset in plan_offsets(first_offset=first.offset, page_size=step, count=first.count):
                 url = query.page_url(offset, step)
                 guard.check(url)
+                planned = offset
                 if offset in self._done:
                     continue  # finished in an earlier run (resumed unordered export)
+                last = await self._schedule(send, url, permit=True)
+            if last.offset != planned and planned + step not in self._done:
+                # the last planned pages were finished in an earlier run: look past them for growth
+                url = query.page_url(planned + step, step)
+                guard.check(url)
                 last = await self._schedule(send, url, permit=True)
         # After the planned pages, follow `next` in case the collection grew while we read it.
         while True:
             await last.done.wait()
-            if last.page is None or last.page.next_url is None:
-                return
+            if last.page is None or last.page.next_url is None or not last.page.items:
+                return  # (an empty page that links a next one is a lying count: never followed)
             next_url = last.page.next_url
             guard.check(next_url)
             last = await self._schedule(send, next_url, permit=True)
-
-
-def _key_of(record: Any, key: str) -> Any:
-    if isinstance(record, dict):
-        return record.get(key)
-    return getattr(record, key, None)

@@ -12,7 +12,7 @@ from ._decode import decode_page
 from ._paging import effective_page_size, offset_of
 from ._timeouts import Timeout
 from ._urls import rebase_link, redact_url
-from .errors import PaginationError
+from .errors import PaginationError, UnsafeURLError
 
 if TYPE_CHECKING:
     from ._transport import Transport
@@ -74,14 +74,29 @@ def make_page(
     *,
     requested: int,
 ) -> Page[Any]:
-    """A :class:`Page` from decoded parts: rebases its links and learns the effective page size."""
+    """A [Page][krill_async.Page] from decoded parts: rebases its links and learns the effective page size.
+
+    A link that leaves the API raises [UnsafeURLError][krill_async.UnsafeURLError]; a ``next`` link that
+    names another collection than the page's own (DRF's never does) raises
+    [PaginationError][krill_async.PaginationError]: neither is followed.
+    """
     offset = offset_of(url)
     shown = redact_url(url)
     try:
         next_url = rebase_link(next_link, root=transport.root, request_url=url) if next_link else None
         previous_url = rebase_link(previous_link, root=transport.root, request_url=url) if previous_link else None
+    except UnsafeURLError:
+        raise
     except ValueError as exc:
         raise PaginationError(f"unusable pagination link in {shown}: {exc}", url=shown) from None
+    if next_url is not None and next_url.raw_path.rstrip("/") != url.raw_path.rstrip("/"):
+        raise PaginationError(
+            f"the next link of {shown} names another collection ({redact_url(next_url.with_query(None))}); "
+            "not following it. The server or a proxy is misconfigured.",
+            url=shown,
+        )
+    if count is not None and count < 0:
+        count = None  # a negative count says nothing
     size = effective_page_size(requested=requested, offset=offset, next_url=next_url, received=len(items))
     return Page(items, count, offset, size, url, next_url, previous_url)
 
@@ -96,4 +111,4 @@ async def fetch_page(
         decoded = decode_page(response.content, model, url=redact_url(url), offset=offset_of(url))
         return make_page(transport, url, *decoded, requested=requested)
 
-    return await transport.retrying("GET", once)
+    return await transport.retrying("GET", once, timeout=timeout, url=redact_url(url))

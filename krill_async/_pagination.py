@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy as copy_module
+import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from yarl import URL
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
     from ._transport import Transport
 
 T = TypeVar("T")
+log = logging.getLogger("krill_async")
 
 __all__ = ["DriftReport", "Export", "ListQuery", "Page", "PageFetcher", "fetch_page", "make_page"]
 
@@ -62,6 +66,21 @@ class ListQuery(Generic[T]):
     def __repr__(self) -> str:
         return f"<ListQuery {redact_url(self.page_url(self.offset, self.page_size))}>"
 
+    def with_key_attr(self, key: str) -> ListQuery[T]:
+        """This query, with ``key`` added to an ``attrs=`` projection that leaves it out (a consistent
+        export reads each record's key; without it every record would look like the same one)."""
+        params: list[tuple[str, str]] = []
+        changed = False
+        for name, value in self.params:
+            if name == "attrs" and key not in [part.strip() for part in value.split(",")]:
+                value, changed = f"{value},{key}" if value else key, True
+            params.append((name, value))
+        if not changed:
+            return self
+        copy = copy_module.copy(self)
+        copy.params = params
+        return copy
+
     def page_url(self, offset: int, limit: int) -> URL:
         """URL of the page at ``offset`` holding up to ``limit`` records, with every filter."""
         paging = [("limit", str(limit))]
@@ -84,13 +103,64 @@ class ListQuery(Generic[T]):
         page = await self.fetch(self.page_url(self.offset, 1), requested=1)
         return page.count
 
+    async def fill_gap(self, page: Page[T], step: int) -> tuple[Page[T], int]:
+        """``page`` completed when the server answered fewer records than ``step`` although more follow
+        (its ``next`` link is set): the missing offsets are read again, so no row is skipped in silence.
+
+        Returns the page (records of the re-read appended) and how many records are still missing after
+        up to three re-reads that each made progress; 0 when the page was whole.
+        """
+        items = page.items
+        missing = step - len(items)
+        for _ in range(3):
+            if missing <= 0 or page.next_url is None:
+                return page, 0
+            gap = await self.fetch(self.page_url(page.offset + len(items), missing), requested=missing)
+            if not gap.items:
+                break
+            items = items + gap.items[:missing]
+            missing = step - len(items)
+            log.info("re-read %d records at offset %d of %s", len(gap.items), gap.offset, redact_url(self.url))
+        page = replace(page, items=items)
+        return page, max(0, missing)
+
     async def pages(self) -> AsyncIterator[Page[T]]:
-        """Pages one after another, following the server's ``next`` links (rebased onto our origin)."""
+        """Pages one after another, following the server's ``next`` links (rebased onto our origin).
+
+        A page shorter than its neighbours (the server answered fewer records than the page size though
+        more follow) is completed by re-reading the missing offsets; an empty page that still links a next
+        one ends the iteration (a server whose ``count`` lies would otherwise be followed forever). Both
+        are logged as warnings on the ``krill_async`` logger.
+        """
         url: URL | None = self.page_url(self.offset, self.page_size)
         guard = LinkGuard()
+        step: int | None = None
         while url is not None:
             guard.check(url)
             page = await self.fetch(url)
+            step = step or page.page_size
+            if page.next_url is not None and not page.items:
+                log.warning(
+                    "an empty page at offset %d of %s still links a next page (count %s): stopping there",
+                    page.offset,
+                    redact_url(self.url),
+                    page.count,
+                )
+                yield page
+                return
+            if page.next_url is not None and len(page.items) < step:
+                page, lost = await self.fill_gap(page, step)
+                if lost:
+                    log.warning(
+                        "%d records at offset %d of %s could not be read: the server answered short pages",
+                        lost,
+                        page.offset + len(page.items),
+                        redact_url(self.url),
+                    )
+                if page.next_url is not None:
+                    url = self.page_url(page.offset + len(page.items) + lost, step)
+                    yield page
+                    continue
             yield page
             url = page.next_url
 

@@ -8,6 +8,7 @@ The decoding itself is sans-I/O, in :mod:`krill_async._incremental`; this module
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -20,13 +21,14 @@ from ._incremental import DEFAULT_BATCH_BYTES, IncrementalPageDecoder, Learnt, d
 from ._pagination import Page, PageFetcher, make_page
 from ._paging import LinkGuard, offset_of
 from ._urls import rebase_link, redact_url
-from .errors import KrillError, PaginationError
+from .errors import KrillError, PaginationError, UnsafeURLError
 
 if TYPE_CHECKING:
     from ._timeouts import Timeout
     from ._transport import StreamingResponse, Transport
 
 T = TypeVar("T")
+log = logging.getLogger("krill_async")
 
 __all__ = [
     "DEFAULT_BATCH_BYTES",
@@ -72,7 +74,8 @@ def streaming_fetcher(batch_bytes: int = DEFAULT_BATCH_BYTES) -> PageFetcher:
             items.extend(decoder.finish())  # the connection is back in the pool already
             return make_page(transport, url, items, decoder.count, decoder.next, decoder.previous, requested=requested)
 
-        return await transport.retrying("GET", once)  # a page cut short is fetched again, whole
+        # a page cut short is fetched again, whole; every attempt within the call's deadline
+        return await transport.retrying("GET", once, timeout=timeout, url=redact_url(url))
 
     return fetch
 
@@ -159,6 +162,10 @@ class ObjectStream(Generic[T]):
             self._ready = decoder.finish()
             self._note_head(decoder)
             self._url = self._next_url(decoder.next)
+            if not self._ready and self._url is not None:
+                shown = redact_url(self._page_url or "")
+                log.warning("an empty page of %s still links a next page: stopping there", shown)
+                self._url = None  # an empty page before the end: following it could go on forever
             self.pages_fetched += 1
             return True
         except BaseException as exc:
@@ -181,7 +188,7 @@ class ObjectStream(Generic[T]):
             return stack, answer
 
         # retried until the answer starts; a body cut short after records were yielded is raised instead
-        stack, response = await self._transport.retrying("GET", once)
+        stack, response = await self._transport.retrying("GET", once, timeout=self.timeout, url=redact_url(url))
         self._page, self._page_url = stack, url
         self._chunks = response.iter_chunks()
         self._decoder = IncrementalPageDecoder(
@@ -202,6 +209,8 @@ class ObjectStream(Generic[T]):
         assert self._page_url is not None
         try:
             return rebase_link(link, root=self._transport.root, request_url=self._page_url)
+        except UnsafeURLError:
+            raise
         except ValueError as exc:
             raise PaginationError(f"unusable pagination link {link!r}: {exc}", url=redact_url(self._page_url)) from None
 
