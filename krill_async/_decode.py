@@ -65,7 +65,7 @@ def decode_body(body: bytes, model: Any, *, url: str) -> Any:
     except msgspec.DecodeError as exc:
         raise DecodeError(
             f"could not decode the answer of {url} as {getattr(model, '__name__', model)}: {exc}. "
-            "If the server changed a field's type, decode with model=dict and report it.",
+            "If the server changed a field's type, decode with into=dict and report it.",
             url=url,
             body_excerpt=_excerpt(body),
             malformed=not isinstance(exc, msgspec.ValidationError),
@@ -96,7 +96,7 @@ def decode_page(
         where = f" at offset {offset}" if offset is not None else ""
         raise DecodeError(
             f"could not decode the page{where} of {url}: {exc}. "
-            "If the server changed a field's type, list with model=dict and report it.",
+            "If the server changed a field's type, list with into=dict and report it.",
             url=url,
             offset=offset,
             body_excerpt=_excerpt(body),

@@ -6,7 +6,7 @@ import contextlib
 import logging
 import math
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -19,7 +19,7 @@ from ._drift import DriftReport, DriftTracker, key_of
 from ._page import Page
 from ._paging import LinkGuard, offset_of, plan_offsets
 from ._resume import ResumePoint
-from ._urls import redact_url
+from ._urls import redact_url, with_params
 from .errors import KrillError
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class Export(Generic[T]):
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         if consistent and query.model is bytes:
-            raise ValueError("a consistent export needs decoded records to read their key: not model=bytes")
+            raise ValueError("a consistent export needs decoded records to read their key: not into=bytes")
         if consistent:
             query = query.with_key_attr(key)  # an `attrs=` that leaves the key out gets it added
         self.query = query
@@ -94,6 +94,8 @@ class Export(Generic[T]):
         self._tracker: DriftTracker | None = None
         self._stop_scheduling = False
         self._ended = False
+        #: No record at or past this offset is wanted (the query's ``limit``), None for no end.
+        self._end = None if query.limit is None else query.offset + query.limit
         self._tg: TaskGroup | None = None
         self._permits = anyio.Semaphore(concurrency)
         self._receive: MemoryObjectReceiveStream[_Slot] | None = None
@@ -248,6 +250,9 @@ class Export(Generic[T]):
                 key=self.key, step=self._step, start=self._start, dedupe_neighbours=self._seen is None
             )
         count = self.count if self.count is not None else page.count
+        if self._end is not None and page.offset + len(page.items) > self._end:
+            page = slot.page = replace(page, items=page.items[: max(0, self._end - page.offset)])
+        expected = self._step if self._end is None else min(self._step, self._end - page.offset)
         if not page.items and count is not None and page.offset < count and page.next_url is not None:
             tracker.ended(page.offset)
             self._stop_scheduling = True
@@ -260,9 +265,9 @@ class Export(Generic[T]):
             if self.ordered:
                 self._ended = True
                 return None
-        elif page.next_url is not None and len(page.items) < self._step:
+        elif page.next_url is not None and len(page.items) < expected:
             before = len(page.items)
-            page, unread = await self.query.fill_gap(page, self._step)
+            page, unread = await self.query.fill_gap(page, expected)
             slot.page = page
             tracker.short(reread=len(page.items) - before, unread=unread)
         tracker.page(page.offset, page.items, page.count)
@@ -324,6 +329,10 @@ class Export(Generic[T]):
             self._tg.start_soon(self._fetch_into, slot, url, send)
         return slot
 
+    def _size_at(self, offset: int, step: int) -> int:
+        """The ``limit`` to ask for at ``offset``: a whole page, or only what the query's limit still wants."""
+        return step if self._end is None else max(1, min(step, self._end - offset))
+
     async def _produce(self, send: MemoryObjectSendStream[_Slot]) -> None:
         async with send:
             try:
@@ -343,7 +352,9 @@ class Export(Generic[T]):
 
     async def _plan_and_fetch(self, send: MemoryObjectSendStream[_Slot]) -> None:
         query = self.query
-        first_url = query.page_url(self._start, self.page_size)
+        if self._end is not None and self._start >= self._end:
+            return  # limit=0, or a resume point past the limit
+        first_url = query.page_url(self._start, self._size_at(self._start, self.page_size))
         guard = LinkGuard()
         guard.check(first_url)
         last = await self._schedule(send, first_url, permit=True)
@@ -355,14 +366,15 @@ class Export(Generic[T]):
         if first.next_url is not None and first.count is not None:
             step = self._step = first.page_size
             planned = first.offset
-            for offset in plan_offsets(first_offset=first.offset, page_size=step, count=first.count):
-                url = query.page_url(offset, step)
+            for offset in plan_offsets(first_offset=first.offset, page_size=step, count=first.count, end=self._end):
+                url = query.page_url(offset, self._size_at(offset, step))
                 guard.check(url)
                 planned = offset
                 if offset in self._done:
                     continue  # finished in an earlier run (resumed unordered export)
                 last = await self._schedule(send, url, permit=True)
-            if last.offset != planned and planned + step not in self._done:
+            beyond = planned + step
+            if last.offset != planned and beyond not in self._done and (self._end is None or beyond < self._end):
                 # the last planned pages were finished in an earlier run: look past them for growth
                 url = query.page_url(planned + step, step)
                 guard.check(url)
@@ -373,5 +385,10 @@ class Export(Generic[T]):
             if last.page is None or last.page.next_url is None or not last.page.items:
                 return  # (an empty page that links a next one is a lying count: never followed)
             next_url = last.page.next_url
+            if self._end is not None:
+                next_offset = offset_of(next_url)
+                if next_offset >= self._end:
+                    return
+                next_url = with_params(next_url, [("limit", str(self._size_at(next_offset, self._step)))])
             guard.check(next_url)
             last = await self._schedule(send, next_url, permit=True)

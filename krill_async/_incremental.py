@@ -490,7 +490,7 @@ class IncrementalPageDecoder(Generic[T]):
         where = f" at offset {self.offset}" if self.offset is not None else ""
         return DecodeError(
             f"could not decode the page{where} of {self.url}: {exc}. If the server changed a field's type, "
-            "decode with model=dict and report it.",
+            "decode with into=dict and report it.",
             url=self.url,
             offset=self.offset,
             body_excerpt=excerpt,

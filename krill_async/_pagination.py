@@ -31,7 +31,8 @@ class ListQuery(Generic[T]):
 
     ``async for record in query`` pages sequentially following ``next``; ``query.pages()`` yields pages;
     ``await query.first_page()`` fetches one page with ``count``; ``query.export(...)`` fetches pages
-    concurrently.
+    concurrently. ``limit`` (None: all) is the most records any of them yields: no page beyond it is
+    requested, and the last request asks only for what is still wanted.
     """
 
     def __init__(
@@ -47,7 +48,10 @@ class ListQuery(Generic[T]):
         concurrency: int = 8,
         export_page_size: int | None = None,
         page_fetcher: PageFetcher = fetch_page,
+        limit: int | None = None,
     ) -> None:
+        if limit is not None and limit < 0:
+            raise ValueError("limit must be 0 or more (None means every record)")
         if page_size <= 0:
             raise ValueError("page_size must be a positive integer")
         if offset < 0:
@@ -62,6 +66,7 @@ class ListQuery(Generic[T]):
         self._concurrency = concurrency
         self._export_page_size = export_page_size or page_size
         self._page_fetcher = page_fetcher
+        self.limit = limit
 
     def __repr__(self) -> str:
         return f"<ListQuery {redact_url(self.page_url(self.offset, self.page_size))}>"
@@ -96,7 +101,11 @@ class ListQuery(Generic[T]):
 
     async def first_page(self) -> Page[T]:
         """The first page (at ``offset``), with the collection's ``count``."""
-        return await self.fetch(self.page_url(self.offset, self.page_size))
+        size = self.page_size if self.limit is None else max(1, min(self.page_size, self.limit))
+        page = await self.fetch(self.page_url(self.offset, size), requested=size)
+        if self.limit is not None and len(page.items) > self.limit:
+            page = replace(page, items=page.items[: self.limit])
+        return page
 
     async def count(self) -> int | None:
         """How many records match, from a one-record page (None for an unpaginated endpoint)."""
@@ -132,13 +141,19 @@ class ListQuery(Generic[T]):
         one ends the iteration (a server whose ``count`` lies would otherwise be followed forever). Both
         are logged as warnings on the ``krill_async`` logger.
         """
-        url: URL | None = self.page_url(self.offset, self.page_size)
+        remaining = self.limit
+        if remaining == 0:
+            return
+        asked = self.page_size if remaining is None else min(self.page_size, remaining)
+        url: URL | None = self.page_url(self.offset, asked)
         guard = LinkGuard()
         step: int | None = None
         while url is not None:
             guard.check(url)
-            page = await self.fetch(url)
+            page = await self.fetch(url, requested=asked)
             step = step or page.page_size
+            if remaining is not None and len(page.items) > remaining:
+                page = replace(page, items=page.items[:remaining])  # a server that ignored our limit
             if page.next_url is not None and not page.items:
                 log.warning(
                     "an empty page at offset %d of %s still links a next page (count %s): stopping there",
@@ -148,8 +163,9 @@ class ListQuery(Generic[T]):
                 )
                 yield page
                 return
-            if page.next_url is not None and len(page.items) < step:
-                page, lost = await self.fill_gap(page, step)
+            following = page.next_url
+            if following is not None and len(page.items) < min(asked, step):
+                page, lost = await self.fill_gap(page, min(asked, step))
                 if lost:
                     log.warning(
                         "%d records at offset %d of %s could not be read: the server answered short pages",
@@ -157,12 +173,19 @@ class ListQuery(Generic[T]):
                         page.offset + len(page.items),
                         redact_url(self.url),
                     )
-                if page.next_url is not None:
-                    url = self.page_url(page.offset + len(page.items) + lost, step)
+                following = self.page_url(page.offset + len(page.items) + lost, step)
+            if remaining is not None:
+                remaining -= len(page.items)
+                if remaining <= 0:
                     yield page
-                    continue
+                    return
+                asked = min(step, remaining)
+                if following is not None and asked < step:
+                    following = with_params(following, [("limit", str(asked))])
+            else:
+                asked = step
             yield page
-            url = page.next_url
+            url = following
 
     async def __aiter__(self) -> AsyncIterator[T]:
         async for page in self.pages():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from yarl import URL
 
 from ._urls import query_int
-from .errors import PaginationError
+from .errors import InvalidArgument, PaginationError
 
 #: Page size the client asks for when the caller does not choose one (Krill's own default may be 10).
 DEFAULT_PAGE_SIZE = 100
@@ -21,13 +21,37 @@ DEFAULT_PAGE_SIZE = 100
 DEFAULT_EXPORT_PAGE_SIZE = 500
 
 
-def page_size_from(page_size: int | None, filters: dict[str, object]) -> int | None:
-    """The page size asked for: ``page_size``, else a ``limit=`` written as in the vendor's examples (which
-    is taken out of ``filters``; it is never sent as a filter)."""
-    vendor_limit = filters.pop("limit", None)
-    if page_size is None and vendor_limit is not None:
-        return int(str(vendor_limit))
-    return page_size
+def record_limit(limit: object) -> int | None:
+    """``limit=`` as the vendor's examples mean it: the most records a query yields (None: all of them)."""
+    if limit is None:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, (int, str)):
+        raise InvalidArgument(f"limit must be a whole number of records, not {limit!r}")
+    try:
+        value = int(limit)
+    except ValueError:
+        raise InvalidArgument(f"limit must be a whole number of records, not {limit!r}") from None
+    if value < 0:
+        raise InvalidArgument(f"limit must not be negative, not {value}")
+    return value
+
+
+#: The largest page asked for on behalf of a ``limit=`` (without ``page_size=``): DRF deployments often cap
+#: ``limit`` about there, and a capped limit is learnt from the answer anyway.
+MAX_IMPLIED_PAGE_SIZE = 1000
+
+
+def sizes(*, page_size: int | None, limit: int | None, default: int) -> int:
+    """The size of each request: ``page_size`` when given; else, with a ``limit``, the limit itself (up to
+    ``MAX_IMPLIED_PAGE_SIZE``: ``limit=3`` sends one request for 3 records, as the vendor's ``limit==3
+    offset==42`` does); else the default. A tiny limit never means thousands of tiny requests."""
+    if page_size is not None:
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+            raise InvalidArgument(f"page_size must be a positive whole number, not {page_size!r}")
+        return page_size
+    if limit is not None:
+        return max(1, min(limit, max(default, MAX_IMPLIED_PAGE_SIZE)))
+    return default
 
 
 def effective_page_size(*, requested: int, offset: int, next_url: URL | None, received: int) -> int:

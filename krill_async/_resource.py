@@ -9,7 +9,7 @@ import msgspec
 from yarl import URL
 
 from ._pagination import Export, ListQuery
-from ._paging import page_size_from
+from ._paging import record_limit, sizes
 from ._resume import ResumePoint
 from ._timeouts import TimeoutTypes, resolve_timeout
 from ._urls import encode_params, join_api_path, quote_identifier
@@ -89,11 +89,12 @@ class Resource(Generic[T]):
         attrs: Fields = ...,
         joins: Fields = ...,
         sort: Fields = ...,
+        limit: int | None = ...,
         page_size: int | None = ...,
         offset: int = ...,
         params: Mapping[str, Any] | None = ...,
         timeout: TimeoutTypes = ...,
-        model: None = ...,
+        into: None = ...,
         **filters: Any,
     ) -> ListQuery[T]: ...
 
@@ -104,11 +105,12 @@ class Resource(Generic[T]):
         attrs: Fields = ...,
         joins: Fields = ...,
         sort: Fields = ...,
+        limit: int | None = ...,
         page_size: int | None = ...,
         offset: int = ...,
         params: Mapping[str, Any] | None = ...,
         timeout: TimeoutTypes = ...,
-        model: type[M],
+        into: type[M],
         **filters: Any,
     ) -> ListQuery[M]: ...
 
@@ -118,30 +120,33 @@ class Resource(Generic[T]):
         attrs: Fields = None,
         joins: Fields = None,
         sort: Fields = None,
+        limit: int | None = None,
         page_size: int | None = None,
         offset: int = 0,
         params: Mapping[str, Any] | None = None,
         timeout: TimeoutTypes = None,
-        model: Any = None,
+        into: Any = None,
         **filters: Any,
     ) -> ListQuery[Any]:
         """A query over the collection; nothing is sent until it is iterated.
 
-        ``model=dict`` gives plain dicts, ``model=bytes`` each record's raw JSON. ``limit=``/``offset=``
-        are accepted as the vendor writes them (``limit`` is the page size).
+        ``limit=`` is the most records the query yields (the vendor's ``limit==3 offset==42`` sends one
+        request and yields 3); ``page_size=`` is the size of each request. Every other keyword is a filter,
+        ``model=`` included; ``into=dict`` gives plain dicts, ``into=bytes`` each record's raw JSON.
         """
-        page_size = page_size_from(page_size, filters)
+        most = record_limit(limit)
         client = self._client
         return ListQuery(
             client.transport,
             self._collection_url(),
             params=self._query(attrs=attrs, joins=joins, sort=sort, params=params, filters=filters),
-            model=self.model if model is None else model,
-            page_size=page_size or client.page_size,
+            model=self.model if into is None else into,
+            page_size=sizes(page_size=page_size, limit=most, default=client.page_size),
             offset=int(offset),
             timeout=resolve_timeout(timeout, client.timeout) if timeout is not None else None,
             concurrency=client.concurrency,
-            export_page_size=page_size or client.export_page_size,
+            export_page_size=sizes(page_size=page_size, limit=most, default=client.export_page_size),
+            limit=most,
         )
 
     def export(
@@ -175,7 +180,7 @@ class Resource(Generic[T]):
         joins: Fields = ...,
         params: Mapping[str, Any] | None = ...,
         timeout: TimeoutTypes = ...,
-        model: None = ...,
+        into: None = ...,
     ) -> T: ...
 
     @overload
@@ -187,7 +192,7 @@ class Resource(Generic[T]):
         joins: Fields = ...,
         params: Mapping[str, Any] | None = ...,
         timeout: TimeoutTypes = ...,
-        model: type[M],
+        into: type[M],
     ) -> M: ...
 
     async def get(
@@ -198,7 +203,7 @@ class Resource(Generic[T]):
         joins: Fields = None,
         params: Mapping[str, Any] | None = None,
         timeout: TimeoutTypes = None,
-        model: Any = None,
+        into: Any = None,
     ) -> Any:
         """One record by id (some deployments also accept ``internal_id`` or ``external_id``)."""
         transport = self._client.transport
@@ -208,7 +213,7 @@ class Resource(Generic[T]):
 
         async def once() -> Any:
             response = await transport.request("GET", url, params=query, timeout=limits, retry=False)
-            return response.json(self.model if model is None else model)
+            return response.json(self.model if into is None else into)
 
         return await transport.retrying("GET", once)
 

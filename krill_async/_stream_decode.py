@@ -96,8 +96,11 @@ class ObjectStream(Generic[T]):
         *,
         timeout: Timeout | None,
         batch_bytes: int = DEFAULT_BATCH_BYTES,
+        limit: int | None = None,
     ) -> None:
         self._transport = transport
+        #: The most records handed out (the query's ``limit``); None: all of them.
+        self.limit = limit
         self._url: URL | None = first_url
         self.model = model
         self.timeout = timeout
@@ -138,6 +141,9 @@ class ObjectStream(Generic[T]):
     async def __anext__(self) -> T:
         if not self._entered or self._closed:
             raise KrillError("use the stream inside `async with`: async with query.stream() as records: ...")
+        if self.limit is not None and self.records_yielded >= self.limit:
+            await self._close_page(None)  # nothing more is wanted: release the connection now
+            raise StopAsyncIteration
         while self._index >= len(self._ready):
             self._ready, self._index = [], 0
             if not await self._advance():

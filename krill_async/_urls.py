@@ -11,13 +11,14 @@ import datetime as _dt
 import decimal
 import enum
 import re
+import types
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
 from yarl import URL
 
-from .errors import InvalidIdentifier, UnsafeURLError
+from .errors import InvalidArgument, InvalidIdentifier, UnsafeURLError
 
 _API_MARKER = "/api/"
 #: Query parameter names whose values are never shown: matched as a pattern, so ``access_token``,
@@ -217,6 +218,11 @@ def quote_identifier(value: int | str) -> str:
 
 def format_param(value: Any) -> str:
     """One query value as Krill/Django expects it (``true``/``false``, ISO dates, comma lists)."""
+    if isinstance(value, (type, types.GenericAlias)):
+        raise InvalidArgument(
+            f"a type ({getattr(value, '__name__', value)}) cannot be a filter value. Every keyword is a filter "
+            "(model= filters CPEs by their model); to choose what records decode into, pass into=..."
+        )
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, enum.Enum):

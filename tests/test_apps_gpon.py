@@ -33,7 +33,7 @@ async def test_onu_status_of_a_port(krill_simulator: KrillSimulator) -> None:
     slot, port = f"{1 + target['id'] % 16:02d}", f"{target['id'] // 7 % 16:02d}"
     async with Krill(sim.url, auth=AUTH) as krill:
         onus = await krill.gpon.onu_status(olt, "0", slot, port).collect()
-        raw: Any = await krill.gpon.onu_status(olt, "0", slot, port, model=dict).collect()
+        raw: Any = await krill.gpon.onu_status(olt, "0", slot, port, into=dict).collect()
         with pytest.raises(NotFound):  # "5" is not how this OLT spells slot 05
             await krill.gpon.onu_status(olt, "0", str(int(slot)), port).collect()
     assert target["sn"] in [o.sn for o in onus]

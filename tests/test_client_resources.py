@@ -117,7 +117,7 @@ async def test_generic_resource_and_raw_request(krill_simulator: KrillSimulator)
         cpes = krill.app("isp").resource("cpes")
         first = await cpes.list(page_size=3, attrs="id,sn").first_page()
         assert isinstance(first.items[0], dict) and set(first.items[0]) == {"id", "sn"}
-        raw = [r async for r in krill.isp.cpes.list(model=bytes, attrs="id", page_size=50)]
+        raw = [r async for r in krill.isp.cpes.list(into=bytes, attrs="id", page_size=50)]
         assert isinstance(raw[0], bytes) and msgspec.json.decode(raw[0]) == {"id": 1}
         response = await krill.request("GET", "isp/cpes/", params={"attrs": "id", "limit": 3, "offset": 42})
         body = response.json()

@@ -237,7 +237,7 @@ async def test_a_listing_teaches_the_layout_without_any_404(how: str) -> None:
         elif how == "get":
             assert (await krill.isp.cpes.get(8)).id == 8
         else:
-            assert len(await krill.isp.cpes.list(model=dict if how == "dicts" else None).collect()) == 4
+            assert len(await krill.isp.cpes.list(into=dict if how == "dicts" else None).collect()) == 4
         await krill.isp.cpes.reboot(5)
         assert (await krill.isp.cpes.customer(6)).name == "Ana"
     assert server.not_found() == 0

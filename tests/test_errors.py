@@ -108,11 +108,11 @@ def test_transport_failures_map_to_typed_errors_without_http() -> None:
     assert error.method == "GET" and error.url == "https://k/api/v2/isp/cpes/" and "raise the timeout" in str(error)
 
 
-def test_page_size_from_vendor_limit() -> None:
-    from krill_async._paging import page_size_from
+def test_vendor_limit_is_a_record_count_and_implies_the_page_size() -> None:
+    from krill_async._paging import record_limit, sizes
 
-    filters: dict[str, object] = {"limit": "3", "realm": "pim"}
-    assert page_size_from(None, filters) == 3 and filters == {"realm": "pim"}
-    filters = {"limit": 5}
-    assert page_size_from(50, filters) == 50 and filters == {}
-    assert page_size_from(None, {}) is None
+    assert record_limit("3") == 3 and record_limit(None) is None
+    assert sizes(page_size=None, limit=3, default=100) == 3
+    assert sizes(page_size=None, limit=1500, default=100) == 1000
+    assert sizes(page_size=50, limit=3, default=100) == 50
+    assert sizes(page_size=None, limit=None, default=100) == 100

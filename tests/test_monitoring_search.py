@@ -137,7 +137,7 @@ def sim(krill_simulator_factory: Any) -> KrillSimulator:
 async def test_every_filter_against_the_simulator(sim: KrillSimulator) -> None:
     async with Krill(sim.url, auth=AUTH, page_size=500) as krill:
         search = krill.monitoring.search
-        everything = [o async for o in search(model=dict)]
+        everything = [o async for o in search(into=dict)]
         hosts = [o for o in everything if o["type"] == "Host"]
         alarmed = next(h for h in hosts if "alarm" in _as_list(_vars(h).get("cpe_registration_state")))
         tag = _as_list(_vars(alarmed)["cpe_registration_tags"])[0]
@@ -315,7 +315,7 @@ async def test_a_large_page_is_decoded_in_batches_and_other_tasks_run_between_th
 
     async with Krill(sim.url, auth=AUTH) as krill, anyio.create_task_group() as tg:
         tg.start_soon(other_task)
-        page = await krill.monitoring.search(type="Host", limit=1500, batch_bytes=64 * 1024).first_page()
+        page = await krill.monitoring.search(type="Host", page_size=1500, batch_bytes=64 * 1024).first_page()
         done.set()
     assert len(page) == 1500 and page.count == 1500
     size = sum(len(monitoring_data(sim).host_bytes(i)) for i in range(1500))
@@ -326,7 +326,7 @@ async def test_a_large_page_is_decoded_in_batches_and_other_tasks_run_between_th
 async def test_stream_hands_out_records_before_the_page_has_arrived(krill_simulator_factory: Any) -> None:
     sim: KrillSimulator = krill_simulator_factory(cpes=1500, max_limit=5000, monitoring_chunked=True)
     async with Krill(sim.url, auth=AUTH) as krill:
-        async with krill.monitoring.search(type="Host", limit=5000).stream(batch_bytes=32 * 1024) as stream:
+        async with krill.monitoring.search(type="Host", page_size=5000).stream(batch_bytes=32 * 1024) as stream:
             first = await stream.__anext__()
             assert stream.pages_fetched == 0 and stream.count == 1500  # the head arrived, the body has not
             rest = [h async for h in stream]

@@ -2,7 +2,7 @@
 
 The guide names these objects and nothing else: the three paths are **unverified** guesses in Krill's
 naming style (``cpe-profiles``) and the records are plain dicts until a real answer is seen. Correct a
-path with one line here; pass ``model=`` your own Struct to any call for typed records.
+path with one line here; pass ``into=`` your own Struct to any call for typed records.
 """
 
 from __future__ import annotations

@@ -42,11 +42,11 @@ class Gpon(App):
     unconfigured: declare[Resource[UnconfiguredOnu]] = declare("unconfigured", UnconfiguredOnu)
 
     def onu_status(
-        self, olt: str, frame: str, slot: str, port: str, *, model: Any = OnuStatus, timeout: TimeoutTypes = None
+        self, olt: str, frame: str, slot: str, port: str, *, into: Any = OnuStatus, timeout: TimeoutTypes = None
     ) -> ListQuery[Any]:
         """The ONUs of one PON port and their state: ``await krill.gpon.onu_status("oltCEEIM", "0", "05",
         "15").collect()``. Give frame/slot/port as the server spells them (strings)."""
-        return self.resource(onu_status_path(olt, frame, slot, port), model).list(timeout=timeout)
+        return self.resource(onu_status_path(olt, frame, slot, port), into).list(timeout=timeout)
 
     async def enable(
         self, onu: UnconfiguredOnu | int | str, data: Any = None, *, timeout: TimeoutTypes = None

@@ -15,12 +15,12 @@ __all__ = ["Installer", "InstallerCpes"]
 class InstallerCpes(Resource[Cpe]):
     """CPE lookup for installers: ``get(id)``, ``list(sn=...)``, and live ``info``."""
 
-    async def info(self, cpe: int | str, *, model: Any = Any, timeout: TimeoutTypes = None) -> Any:
+    async def info(self, cpe: int | str, *, into: Any = Any, timeout: TimeoutTypes = None) -> Any:
         """Real-time information on the CPE (asked of the OLT now; shape undocumented)."""
         response = await self._client.transport.request(
             "GET", self._detail_url(cpe, "info"), timeout=resolve_timeout(timeout, self._client.timeout)
         )
-        return response.json(model)
+        return response.json(into)
 
 
 class Installer(App):

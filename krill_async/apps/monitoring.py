@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 from yarl import URL
 
 from .._pagination import Export, ListQuery, PageFetcher
-from .._paging import page_size_from
+from .._paging import record_limit, sizes
 from .._projection import PathSpec, Selection, projection
 from .._resource import App, Resource, declare
 from .._stream_decode import DEFAULT_BATCH_BYTES, ObjectStream, decode_lax, streaming_fetcher
@@ -288,6 +288,7 @@ class SearchQuery(ListQuery[T]):
             self.model,
             timeout=self.timeout,
             batch_bytes=batch_bytes or self.batch_bytes,
+            limit=self.limit,
         )
 
 
@@ -321,11 +322,12 @@ class Monitoring(App):
         topology: str | None = ...,
         vars: Mapping[str, Any] | None = ...,
         perfdata: Mapping[str, Any] | None = ...,
+        limit: int | None = ...,
         page_size: int | None = ...,
         offset: int = ...,
         params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = ...,
         timeout: TimeoutTypes = ...,
-        model: None = ...,
+        into: None = ...,
         batch_bytes: int = ...,
         **filters: Any,
     ) -> SearchQuery[Host]: ...
@@ -343,11 +345,12 @@ class Monitoring(App):
         topology: str | None = ...,
         vars: Mapping[str, Any] | None = ...,
         perfdata: Mapping[str, Any] | None = ...,
+        limit: int | None = ...,
         page_size: int | None = ...,
         offset: int = ...,
         params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = ...,
         timeout: TimeoutTypes = ...,
-        model: None = ...,
+        into: None = ...,
         batch_bytes: int = ...,
         **filters: Any,
     ) -> SearchQuery[Service]: ...
@@ -365,11 +368,12 @@ class Monitoring(App):
         topology: str | None = ...,
         vars: Mapping[str, Any] | None = ...,
         perfdata: Mapping[str, Any] | None = ...,
+        limit: int | None = ...,
         page_size: int | None = ...,
         offset: int = ...,
         params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = ...,
         timeout: TimeoutTypes = ...,
-        model: None = ...,
+        into: None = ...,
         batch_bytes: int = ...,
         **filters: Any,
     ) -> SearchQuery[MonitoringObject]: ...
@@ -387,11 +391,12 @@ class Monitoring(App):
         topology: str | None = ...,
         vars: Mapping[str, Any] | None = ...,
         perfdata: Mapping[str, Any] | None = ...,
+        limit: int | None = ...,
         page_size: int | None = ...,
         offset: int = ...,
         params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = ...,
         timeout: TimeoutTypes = ...,
-        model: type[M],
+        into: type[M],
         batch_bytes: int = ...,
         **filters: Any,
     ) -> SearchQuery[M]: ...
@@ -408,11 +413,12 @@ class Monitoring(App):
         topology: str | None = None,
         vars: Mapping[str, Any] | None = None,
         perfdata: Mapping[str, Any] | None = None,
+        limit: int | None = None,
         page_size: int | None = None,
         offset: int = 0,
         params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
         timeout: TimeoutTypes = None,
-        model: Any = None,
+        into: Any = None,
         batch_bytes: int = DEFAULT_BATCH_BYTES,
         **filters: Any,
     ) -> SearchQuery[Any]:
@@ -420,10 +426,11 @@ class Monitoring(App):
 
         ``search(perf.pondesv > 2, type="Service")``, ``search(type="Host", regstate="alarm",
         regtag="CAR-OLT02-0/3/9")``, ``search(type="Host", reghost="SMR-OLT03", joins="services")``.
-        Records are :class:`Host`, :class:`Service` (by ``type``) or :class:`MonitoringObject`; ``model=``
-        picks another type (``dict``, ``bytes``). ``limit=`` is accepted as the page size.
+        Records are :class:`Host`, :class:`Service` (by ``type``) or :class:`MonitoringObject`; ``into=``
+        picks another type (``dict``, ``bytes``). ``limit=`` is the most records yielded (one request for
+        ``limit=1``), ``page_size=`` the size of each request.
         """
-        page_size = page_size_from(page_size, filters)
+        most = record_limit(limit)
         pairs = search_params(
             *where,
             type=type,
@@ -438,6 +445,7 @@ class Monitoring(App):
             filters=filters,
             params=params,
         )
+        model = into
         if model is None:
             model = _MODELS.get(_TYPES.get(type.lower()) if type else None, MonitoringObject)
         client = self.client
@@ -447,11 +455,12 @@ class Monitoring(App):
             batch_bytes=batch_bytes,
             params=pairs,
             model=model,
-            page_size=page_size or client.page_size,
+            page_size=sizes(page_size=page_size, limit=most, default=client.page_size),
             offset=int(offset),
             timeout=resolve_timeout(timeout, client.timeout) if timeout is not None else None,
             concurrency=client.concurrency,
-            export_page_size=page_size or client.export_page_size,
+            export_page_size=sizes(page_size=page_size, limit=most, default=client.export_page_size),
+            limit=most,
         )
 
     async def _get(self, path: str, model: Any, *, params: Any = None, timeout: Timeout) -> Any:

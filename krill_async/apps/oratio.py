@@ -52,12 +52,12 @@ class Oratio(App):
         )
         return acknowledgement(ident, "disconnect", response)
 
-    async def pool_stats(self, pool: str, *, model: Any = Any, timeout: TimeoutTypes = None) -> Any:
-        """Usage of one IP pool (shape undocumented: plain JSON unless ``model`` is given)."""
+    async def pool_stats(self, pool: str, *, into: Any = Any, timeout: TimeoutTypes = None) -> Any:
+        """Usage of one IP pool (shape undocumented: plain JSON unless ``into`` is given)."""
         path = self.pool_stats_path.format(name=quote_identifier(pool))
         response = await self.client.transport.request(
             "GET",
             join_api_path(self.client.root, f"{self.name}/{path}"),
             timeout=resolve_timeout(timeout, self.client.timeout),
         )
-        return response.json(model)
+        return response.json(into)

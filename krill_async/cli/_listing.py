@@ -52,7 +52,7 @@ def build_query(krill: Krill, listing: Listing) -> ListQuery[Any]:
     model: Any = bytes if listing.raw and listing.fields is None else dict
     fields = listing.fields
     if is_monitoring_search(listing.target):
-        search = krill.monitoring.search(params=listing.params, page_size=size, offset=listing.offset, model=model)
+        search = krill.monitoring.search(params=listing.params, page_size=size, offset=listing.offset, into=model)
         return search.select(**fields.selection()) if fields is not None else search
     if fields is not None:
         model = projection(**fields.selection())

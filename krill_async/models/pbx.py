@@ -2,7 +2,7 @@
 
 The PBX API is undocumented beyond its object names: the field names below are the guide's UI labels
 (facts §7.10) written the Django way, **unverified**. Types are left open (``Any``) where nothing says
-what they hold; ``model=dict`` on any call shows the server's own shape.
+what they hold; ``into=dict`` on any call shows the server's own shape.
 """
 
 from __future__ import annotations

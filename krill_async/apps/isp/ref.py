@@ -60,28 +60,28 @@ class CpeRef:
     async def profile(self, *, timeout: TimeoutTypes = None) -> CpeProfile:
         return await self.resource.profile(self.cpe, timeout=timeout)
 
-    async def device_model(self, *, model: Any = Any, timeout: TimeoutTypes = None) -> Any:
-        return await self.resource.device_model(self.cpe, model=model, timeout=timeout)
+    async def device_model(self, *, into: Any = Any, timeout: TimeoutTypes = None) -> Any:
+        return await self.resource.device_model(self.cpe, into=into, timeout=timeout)
 
     def events(
-        self, *, type: str | None = None, sort: str | None = None, model: Any = dict, **filters: Any
+        self, *, type: str | None = None, sort: str | None = None, into: Any = dict, **filters: Any
     ) -> ListQuery[Any]:
-        return self.resource.events(self.cpe, type=type, sort=sort, model=model, **filters)
+        return self.resource.events(self.cpe, type=type, sort=sort, into=into, **filters)
 
-    def cdrs(self, *, model: Any = dict) -> ListQuery[Any]:
-        return self.resource.cdrs(self.cpe, model=model)
+    def cdrs(self, *, into: Any = dict) -> ListQuery[Any]:
+        return self.resource.cdrs(self.cpe, into=into)
 
-    def logs(self, *, model: Any = dict, **filters: Any) -> ListQuery[Any]:
-        return self.resource.logs(self.cpe, model=model, **filters)
+    def logs(self, *, into: Any = dict, **filters: Any) -> ListQuery[Any]:
+        return self.resource.logs(self.cpe, into=into, **filters)
 
-    async def livestatus(self, *, model: Any = Any, timeout: TimeoutTypes = None) -> Any:
-        return await self.resource.livestatus(self.cpe, model=model, timeout=timeout)
+    async def livestatus(self, *, into: Any = Any, timeout: TimeoutTypes = None) -> Any:
+        return await self.resource.livestatus(self.cpe, into=into, timeout=timeout)
 
-    async def links(self, *, model: Any = Any, timeout: TimeoutTypes = None) -> Any:
-        return await self.resource.links(self.cpe, model=model, timeout=timeout)
+    async def links(self, *, into: Any = Any, timeout: TimeoutTypes = None) -> Any:
+        return await self.resource.links(self.cpe, into=into, timeout=timeout)
 
-    async def info(self, *, model: Any = Any, timeout: TimeoutTypes = None) -> Any:
-        return await self.resource.info(self.cpe, model=model, timeout=timeout)
+    async def info(self, *, into: Any = Any, timeout: TimeoutTypes = None) -> Any:
+        return await self.resource.info(self.cpe, into=into, timeout=timeout)
 
-    async def cwmp_info(self, *, model: Any = Any, timeout: TimeoutTypes = None) -> Any:
-        return await self.resource.cwmp_info(self.cpe, model=model, timeout=timeout)
+    async def cwmp_info(self, *, into: Any = Any, timeout: TimeoutTypes = None) -> Any:
+        return await self.resource.cwmp_info(self.cpe, into=into, timeout=timeout)

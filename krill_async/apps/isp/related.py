@@ -27,7 +27,7 @@ class CpeRelated(CpeResolver):
         cpe: CpeTarget,
         name: str,
         *,
-        model: Any = Any,
+        into: Any = Any,
         params: Mapping[str, Any] | None = None,
         timeout: TimeoutTypes = None,
     ) -> Any:
@@ -38,7 +38,7 @@ class CpeRelated(CpeResolver):
 
         async def send(url: URL) -> Any:
             response = await transport.request("GET", url, params=query, timeout=limits)
-            return response.json(model)
+            return response.json(into)
 
         return await self._reach(cpe, "links", name, LINKS.get(name, name), send)
 
@@ -47,7 +47,7 @@ class CpeRelated(CpeResolver):
         cpe: CpeTarget,
         name: str,
         *,
-        model: Any = dict,
+        into: Any = dict,
         page_size: int | None = None,
         sort: str | None = None,
         params: Mapping[str, Any] | None = None,
@@ -63,7 +63,7 @@ class CpeRelated(CpeResolver):
             client.transport,
             base,
             params=query,
-            model=model,
+            model=into,
             page_size=page_size or client.page_size,
             timeout=resolve_timeout(timeout, client.timeout) if timeout is not None else None,
             concurrency=client.concurrency,
@@ -72,21 +72,21 @@ class CpeRelated(CpeResolver):
 
     async def customer(self, cpe: CpeTarget, *, timeout: TimeoutTypes = None) -> Customer:
         """The CPE's customer."""
-        result: Customer = await self.link(cpe, "customer", model=Customer, timeout=timeout)
+        result: Customer = await self.link(cpe, "customer", into=Customer, timeout=timeout)
         return result
 
     def potses(self, cpe: CpeTarget, *, page_size: int | None = None) -> ListQuery[Pots]:
         """The CPE's telephone lines."""
-        return self.link_list(cpe, "potses", model=Pots, page_size=page_size)
+        return self.link_list(cpe, "potses", into=Pots, page_size=page_size)
 
     async def profile(self, cpe: CpeTarget, *, timeout: TimeoutTypes = None) -> CpeProfile:
         """The CPE's profile."""
-        result: CpeProfile = await self.link(cpe, "profile", model=CpeProfile, timeout=timeout)
+        result: CpeProfile = await self.link(cpe, "profile", into=CpeProfile, timeout=timeout)
         return result
 
-    async def device_model(self, cpe: CpeTarget, *, model: Any = Any, timeout: TimeoutTypes = None) -> Any:
+    async def device_model(self, cpe: CpeTarget, *, into: Any = Any, timeout: TimeoutTypes = None) -> Any:
         """The CPE's hardware model (the ``model`` link; shape undocumented)."""
-        return await self.link(cpe, "model", model=model, timeout=timeout)
+        return await self.link(cpe, "model", into=into, timeout=timeout)
 
     def events(
         self,
@@ -94,36 +94,34 @@ class CpeRelated(CpeResolver):
         *,
         type: str | None = None,
         sort: str | None = None,
-        model: Any = dict,
+        into: Any = dict,
         page_size: int | None = None,
         **filters: Any,
     ) -> ListQuery[Any]:
         """The CPE's events; ``type="cdr"`` gives call records, ``"cwmp"`` TR-069 sessions (also seen:
         ``iplease6``, ``iplease6pd``); ``sort="-start_time"`` newest first (parameter name inferred)."""
-        return self.link_list(cpe, "events", model=model, page_size=page_size, sort=sort, type=type, **filters)
+        return self.link_list(cpe, "events", into=into, page_size=page_size, sort=sort, type=type, **filters)
 
-    def cdrs(self, cpe: CpeTarget, *, model: Any = dict, page_size: int | None = None) -> ListQuery[Any]:
+    def cdrs(self, cpe: CpeTarget, *, into: Any = dict, page_size: int | None = None) -> ListQuery[Any]:
         """The CPE's call records (its ``cdrs`` link, ``events?type=cdr``)."""
-        return self.link_list(cpe, "cdrs", model=model, page_size=page_size)
+        return self.link_list(cpe, "cdrs", into=into, page_size=page_size)
 
-    def logs(
-        self, cpe: CpeTarget, *, model: Any = dict, page_size: int | None = None, **filters: Any
-    ) -> ListQuery[Any]:
+    def logs(self, cpe: CpeTarget, *, into: Any = dict, page_size: int | None = None, **filters: Any) -> ListQuery[Any]:
         """The CPE's log entries."""
-        return self.link_list(cpe, "logs", model=model, page_size=page_size, **filters)
+        return self.link_list(cpe, "logs", into=into, page_size=page_size, **filters)
 
-    async def livestatus(self, cpe: CpeTarget, *, model: Any = Any, timeout: TimeoutTypes = None) -> Any:
+    async def livestatus(self, cpe: CpeTarget, *, into: Any = Any, timeout: TimeoutTypes = None) -> Any:
         """Live monitoring status (queried now: may be slow)."""
-        return await self.link(cpe, "livestatus", model=model, timeout=timeout)
+        return await self.link(cpe, "livestatus", into=into, timeout=timeout)
 
-    async def links(self, cpe: CpeTarget, *, model: Any = Any, timeout: TimeoutTypes = None) -> Any:
+    async def links(self, cpe: CpeTarget, *, into: Any = Any, timeout: TimeoutTypes = None) -> Any:
         """The CPE's ``links`` resource (shape undocumented)."""
-        return await self.link(cpe, "links", model=model, timeout=timeout)
+        return await self.link(cpe, "links", into=into, timeout=timeout)
 
-    async def info(self, cpe: CpeTarget, *, model: Any = Any, timeout: TimeoutTypes = None) -> Any:
+    async def info(self, cpe: CpeTarget, *, into: Any = Any, timeout: TimeoutTypes = None) -> Any:
         """Real-time information (the OLT or CMTS is asked now: give slow networks a longer ``timeout``)."""
-        return await self.link(cpe, "info", model=model, timeout=timeout)
+        return await self.link(cpe, "info", into=into, timeout=timeout)
 
-    async def cwmp_info(self, cpe: CpeTarget, *, model: Any = Any, timeout: TimeoutTypes = None) -> Any:
+    async def cwmp_info(self, cpe: CpeTarget, *, into: Any = Any, timeout: TimeoutTypes = None) -> Any:
         """TR-069 (CWMP) information from the ACS."""
-        return await self.link(cpe, "cwmp_info", model=model, timeout=timeout)
+        return await self.link(cpe, "cwmp_info", into=into, timeout=timeout)

@@ -138,7 +138,7 @@ class CpeResolver(Resource[Cpe]):
         does not exist, or its own links name the path that just answered 404)."""
         key = cpe_key(target)
         try:
-            fetched = await Resource.get(self, key, attrs=self.lookup_attrs, model=Cpe)
+            fetched = await Resource.get(self, key, attrs=self.lookup_attrs, into=Cpe)
         except NotFound:
             raise miss from None
         if record_links(fetched, "actions") is not None or record_links(fetched, "links") is not None:
