@@ -117,6 +117,8 @@ class AppRequest:
         count = len(records)
         page = records[offset : offset + limit] if offset <= count else []
         raw_path = self.request.raw_path.partition("?")[0]
-        nxt, prev = page_links(self.sim._link_base(self.request, raw_path), self.raw_query, count, limit, offset)
+        mode = cfg.monitoring_links if self.app == "monitoring" else None
+        base = self.sim._link_base(self.request, raw_path, mode)
+        nxt, prev = page_links(base, self.raw_query, count, limit, offset)
         encoded = b",".join(r if isinstance(r, bytes) else _ENCODER.encode(r) for r in page)
         return await self.sim.send_json(self.request, envelope(count, nxt, prev, encoded), allow)

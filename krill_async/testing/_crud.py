@@ -51,7 +51,7 @@ class CrudMixin:
     network: Network
     _id_cache: dict[tuple[Any, ...], tuple[int, list[int]]]
 
-    def _link_base(self, request: web.Request, raw_path: str) -> str:
+    def _link_base(self, request: web.Request, raw_path: str, mode: Any = None) -> str:
         raise NotImplementedError
 
     async def send_json(self, request: web.Request, body: bytes, allow: str | None = None) -> web.StreamResponse:

@@ -76,6 +76,8 @@ class Network:
         self._ids: dict[str, list[int] | None] = {"cpes": None, "customers": None, "potses": None}
         self._potses_by_cpe: dict[int, list[int]] = {}
         self._cpes_by_customer: dict[int, list[int]] = {}
+        #: Where CPE ``_links`` point (``vendor``: ``/api/v2/cpes/{id}/``, ``isp``: ``/api/v2/isp/cpes/{id}/``).
+        self.link_layout = "vendor"
 
     # ------------------------------------------------------------------ generation
     @classmethod
@@ -180,6 +182,18 @@ class Network:
                 cached = sorted(self._table(kind))
                 self._ids[kind] = cached
             return cached
+
+    def set_link_layout(self, layout: str) -> None:
+        """Point every CPE's ``_links`` at ``layout`` (``vendor`` or ``isp``), now and for later records."""
+        if layout not in ("vendor", "isp"):
+            raise ValueError(f"unknown CPE link layout {layout!r}")
+        with self.lock:
+            if layout == self.link_layout:
+                return
+            self.link_layout = layout
+            for rec in self.cpes.values():
+                rec["_links"] = cpe_links(rec["id"], layout)
+            self.invalidate("cpes")
 
     def invalidate(self, kind: ResourceName, rid: int | None = None) -> None:
         """Drop cached encodings after a record dict was edited in place."""
@@ -300,7 +314,7 @@ class Network:
         rec["avatar"] = _AVATARS.get(rec["model"], "default")
         rec["is_router"] = not rec["bridge"]
         rec["tr069"] = rec["has_tr069"]
-        rec["_links"] = cpe_links(rec["id"])
+        rec["_links"] = cpe_links(rec["id"], self.link_layout)
 
     def update_cpe(self, rid: int, **changes: Any) -> Record:
         """Change fields of a CPE (computed fields and ``updated`` follow)."""

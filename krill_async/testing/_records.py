@@ -127,9 +127,10 @@ def _decimal(value: float) -> str:
     return f"{value:.7f}"
 
 
-def cpe_links(cpe_id: int) -> dict[str, dict[str, str]]:
-    """``_links`` exactly as the real 2023/2025 samples: ``/api/v2/cpes/{id}/...`` (no ``isp/``)."""
-    base = f"/api/v2/cpes/{cpe_id}/"
+def cpe_links(cpe_id: int, layout: str = "vendor") -> dict[str, dict[str, str]]:
+    """``_links`` exactly as the real samples: ``/api/v2/cpes/{id}/...`` (the overview and 2025 data, layout
+    ``vendor``) or ``/api/v2/isp/cpes/{id}/...`` (the 2023-02 Postman sample, layout ``isp``)."""
+    base = f"/api/v2/isp/cpes/{cpe_id}/" if layout == "isp" else f"/api/v2/cpes/{cpe_id}/"
     return {
         "actions": {name: base + seg for name, seg in _ACTIONS.items()},
         "links": {name: base + seg for name, seg in _LINKS.items()},

@@ -28,12 +28,14 @@ from ._data import Network, ResourceName
 from ._faults import Fault, FaultKind
 from ._http import _CHUNK, _COMMON_HEADERS, _STREAM_THRESHOLD, HTTPError, _auth_scheme, json_response, read_body
 from ._query import parse_list_query
+from ._routes import cpe_layout_of, not_found_page, redirect_to_slash, slash_check
 
 __all__ = ["KrillSimulator", "RequestInfo", "RequestRecord", "SimulatorConfig", "SimulatorStats"]
 
 log = logging.getLogger("krill_async.testing")
 
 LinkMode = Literal["internal", "absolute", "relative"]
+CpeLinkLayout = Literal["vendor", "isp"]
 Hook = Callable[["RequestInfo"], object]
 """A hook may be a plain function or a coroutine function (its result is awaited)."""
 
@@ -57,8 +59,20 @@ class SimulatorConfig:
     cpes: int = 200
     default_page_size: int = 10
     max_limit: int = 1000
+    #: Django-like URL resolution (see ``_routes.py``): a slashless URL whose route wants a slash answers
+    #: ``301`` to it, an unknown URL Django's HTML 404. ``False`` accepts every slash form (JSON 404).
+    strict: bool = True
+    #: ``next``/``previous`` of the CRM (and the other DRF apps): ``internal`` names ``internal_origin`` as
+    #: the overview's sample does; ``absolute`` the request's own host; ``relative`` a bare path.
     links: LinkMode = "internal"
     internal_origin: str = "http://pre1:4280"
+    #: ``next``/``previous`` of ``/monitoring/search``: the request's own host by default, like the
+    #: overview's monitoring sample (DRF's ``build_absolute_uri``).
+    monitoring_links: LinkMode = "absolute"
+    #: Where CPE actions and related resources live and what ``_links`` say: ``vendor`` is
+    #: ``/api/v2/cpes/{id}/<x>`` (the overview and 2025 data), ``isp`` is ``/api/v2/isp/cpes/{id}/<x>``
+    #: (the 2023-02 Postman sample). Strict mode serves only the chosen layout; lenient serves both.
+    cpe_links: CpeLinkLayout = "vendor"
     users: dict[str, str] = field(default_factory=lambda: {"usuario": "contraseña"})
     access_token_lifetime: float = 86400.0
     refresh_token_lifetime: float = 604800.0
@@ -69,6 +83,9 @@ class SimulatorConfig:
     #: CPE-like extras), share of objects carrying real-data drift, chunked answers, delay of live queries.
     monitoring_hosts: int | None = None
     monitoring_drift: float = 0.1
+    #: Share of hosts monitoring knows without a registration (``__reghost__``-style placeholders or no
+    #: registration keys at all): 97 of 111 hosts in one real 2025 sample, so code must meet them often.
+    monitoring_unregistered: float = 0.3
     monitoring_chunked: bool = False
     monitoring_live_delay: float = 0.0
 
@@ -135,6 +152,7 @@ class KrillSimulator(AuthMixin, CrudMixin):
         self.config = config if config is not None else SimulatorConfig()
         if network is None:
             network = Network.generate(seed=self.config.seed, customers=self.config.customers, cpes=self.config.cpes)
+        network.set_link_layout(self.config.cpe_links)
         self.network = network
         self.stats = SimulatorStats()
         self.requests = RequestLog()
@@ -325,6 +343,13 @@ class KrillSimulator(AuthMixin, CrudMixin):
         method = request.method.upper()
         if path.rstrip("/") == "/_simulator/config":  # loopback control, no auth (docs/testing.md)
             return await self._control(request, method)
+        if self.config.strict:
+            verdict = slash_check(path)
+            layout = cpe_layout_of(path)
+            if verdict is None or (layout is not None and layout != self.config.cpe_links):
+                return not_found_page()
+            if verdict == "redirect":
+                return redirect_to_slash(raw_path, raw_query)
         match = _AUTH_RE.match(path)
         if match:
             allow_out.append(_ALLOW_AUTH)
@@ -341,6 +366,8 @@ class KrillSimulator(AuthMixin, CrudMixin):
             app_match = _APP_RE.match(path)
             handler = handler_for(app_match.group(1)) if app_match else None
             if handler is None or app_match is None:
+                if self.config.strict:
+                    return not_found_page()
                 raise HTTPError(404, {"detail": "Not found."})
             self._authenticate(request)
             return await handler(AppRequest(self, request, app_match.group(1), app_match.group(2), raw_query, items))
@@ -380,7 +407,7 @@ class KrillSimulator(AuthMixin, CrudMixin):
         and ``links`` at runtime (a subprocess simulator has no other handle); loopback clients only."""
         import ipaddress
 
-        fields_ = ("latency", "max_limit", "default_page_size", "links")
+        fields_ = ("latency", "max_limit", "default_page_size", "links", "monitoring_links")
         try:
             loopback = ipaddress.ip_address((request.remote or "").split("%")[0]).is_loopback
         except ValueError:
@@ -397,7 +424,7 @@ class KrillSimulator(AuthMixin, CrudMixin):
                     continue
                 if name in ("max_limit", "default_page_size") and type(value) is int and value > 0:
                     continue
-                if name == "links" and value in ("internal", "absolute", "relative"):
+                if name in ("links", "monitoring_links") and value in ("internal", "absolute", "relative"):
                     continue
                 errors[name] = ["Unknown setting." if name not in fields_ else "Invalid value."]
             if errors:
@@ -422,8 +449,9 @@ class KrillSimulator(AuthMixin, CrudMixin):
         """DRF parsers: JSON, form and multipart; 415 for anything else."""
         return await read_body(request)
 
-    def _link_base(self, request: web.Request, raw_path: str) -> str:
-        mode = self.config.links
+    def _link_base(self, request: web.Request, raw_path: str, mode: LinkMode | None = None) -> str:
+        """Where ``next``/``previous`` point: ``mode`` (default ``config.links``) picks the origin."""
+        mode = mode or self.config.links
         if mode == "relative":
             return raw_path
         if mode == "absolute":

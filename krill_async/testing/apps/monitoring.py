@@ -219,7 +219,8 @@ async def _paginate_chunked(req: AppRequest, records: ObjectList) -> web.StreamR
     count = len(records)
     page = records[offset : offset + limit] if offset <= count else []
     raw_path = req.request.raw_path.partition("?")[0]
-    nxt, prev = page_links(req.sim._link_base(req.request, raw_path), req.raw_query, count, limit, offset)
+    base = req.sim._link_base(req.request, raw_path, cfg.monitoring_links)
+    nxt, prev = page_links(base, req.raw_query, count, limit, offset)
     body = envelope(count, nxt, prev, b",".join(page))
     resp = web.StreamResponse(status=200, headers=_COMMON_HEADERS)
     resp.content_type = "application/json"
