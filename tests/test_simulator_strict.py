@@ -122,7 +122,7 @@ def test_only_the_configured_cpe_link_layout_is_served() -> None:
     ):
         sim = KrillSimulator(SimulatorConfig(cpes=60, cpe_links=layout))  # type: ignore[arg-type]
         with sim.run_in_thread():
-            status, _, body = fetch(sim.url, "/api/v2/isp/cpes/350/")
+            _, _, body = fetch(sim.url, "/api/v2/isp/cpes/350/")
             links = json.loads(body)["_links"]
             assert links["actions"]["reboot"] == f"{served}350/reboot"
             assert links["links"]["cdrs"] == f"{served}350/events?type=cdr"

@@ -35,6 +35,7 @@ from ._records import (
     now_iso,
 )
 from ._schemas import CPE_SCHEMA, CUSTOMER_SCHEMA, POTS_SCHEMA, FieldSpec
+from ._vendor import MIN_CPES, seed_samples, vendor_cpe_ids
 
 __all__ = [
     "CPE_SCHEMA",
@@ -81,8 +82,13 @@ class Network:
 
     # ------------------------------------------------------------------ generation
     @classmethod
-    def generate(cls, seed: int = 1, customers: int | None = None, cpes: int = 200) -> Network:
-        """Build a deterministic network: same arguments give byte-identical records."""
+    def generate(
+        cls, seed: int = 1, customers: int | None = None, cpes: int = 200, *, vendor_samples: bool = True
+    ) -> Network:
+        """Build a deterministic network: same arguments give byte-identical records.
+
+        With ``vendor_samples`` (and at least ``MIN_CPES`` CPEs) the vendor's sample records are part of it
+        (see ``_vendor.py``), so the overview's requests answer as the overview shows."""
         if customers is None:
             customers = max(1, cpes // 2)
         if customers < 1 and cpes > 0:
@@ -105,19 +111,23 @@ class Network:
         ts = 0.0
         used_sn: set[str] = set()
         used_cli: set[str] = set()
-        for _ in range(cpes):
+        vendor_ids = vendor_cpe_ids(cpes) if vendor_samples and cpes >= MIN_CPES else None
+        for index in range(len(vendor_ids) if vendor_ids else cpes):
             ts += rng.uniform(0.0, 2 * step)
             customer = net.customers[_pick(rng, cust_ids)]
             n_lines = 0
             if rng.random() < 1 / 3:
                 n_lines = 1 if rng.random() < 0.75 else 2
-            rec = _random_cpe(rng, next_id, customer, ts, n_lines, used_sn)
+            rid = vendor_ids[index] if vendor_ids else next_id
+            rec = _random_cpe(rng, rid, customer, ts, n_lines, used_sn)
             net._store("cpes", rec)
             for order in range(1, n_lines + 1):
                 pots = _random_pots(rng, pots_id, rec, order, used_cli)
                 net._store("potses", pots)
                 pots_id += 1 + (1 if rng.random() < 0.05 else 0)
             next_id += 1 + (_int(rng, 1, 3) if rng.random() < 0.15 else 0)
+        if vendor_ids:
+            seed_samples(net, rng, used_sn)
         net._next_id = {
             "cpes": max(net.cpes, default=0) + 1,
             "customers": max(net.customers, default=0) + 1,
