@@ -13,9 +13,10 @@ as lists, as ``__placeholders__`` or absent; pending objects (state 99); integer
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import overload
 
 import msgspec
@@ -38,25 +39,54 @@ from ._monitoring_facts import (
     _floats,
     _iso,
 )
+from ._monitoring_samples import JMQ_POSITION, RESERVED_PONS, SAMPLE_HOSTS
 
 __all__ = ["DRIFT_KINDS", "TXRX_METRICS", "HostFacts", "MonitoringData"]
 
 _ENCODER = msgspec.json.Encoder(order="sorted")  # the real answers have their keys sorted
 
 
+Position = tuple[str, tuple[int, int, int], int]
+
+
+def _position(rand: Callable[[], float], used: set[Position]) -> Position:
+    """A free ONU position: one CPE sits at one place, and the reserved PONs stay the samples' own."""
+    while True:
+        olt = _OLTS[int(rand() * len(_OLTS))]
+        pon = (0, int(rand() * 16), int(rand() * 16))
+        onu = int(rand() * 64) + 1
+        if (olt, pon) in RESERVED_PONS or (olt, pon, onu) in used:
+            continue
+        used.add((olt, pon, onu))
+        return olt, pon, onu
+
+
 class MonitoringData:
     """Monitoring objects for one simulated deployment (a snapshot of the network when created)."""
 
-    def __init__(self, network: Network, *, hosts: int | None = None, drift: float = 0.1, seed: int = 1) -> None:
+    def __init__(
+        self,
+        network: Network,
+        *,
+        hosts: int | None = None,
+        drift: float = 0.1,
+        seed: int = 1,
+        unregistered: float = 0.3,
+    ) -> None:
         if not 0.0 <= drift <= 1.0:
             raise ValueError("drift is a share between 0 and 1")
+        if not 0.0 <= unregistered <= 1.0:
+            raise ValueError("unregistered is a share between 0 and 1")
         self.network = network
         self.drift = drift
+        self.unregistered = unregistered
         self.seed = seed
         self.lock = threading.RLock()
         with network.lock:
             cpe_ids = list(network.ids("cpes"))
-            self._cpes = [network.cpes[i] for i in cpe_ids]
+            first = [i for i in SAMPLE_HOSTS if i in network.cpes]  # the samples' hosts lead the search order
+            rest = [i for i in cpe_ids if i not in SAMPLE_HOSTS]
+            self._cpes = [network.cpes[i] for i in first + rest]
         count = len(cpe_ids) if hosts is None else hosts
         if count < 0:
             raise ValueError("hosts must be 0 or more")
@@ -75,6 +105,9 @@ class MonitoringData:
         next_id = (max((c["id"] for c in cpes), default=0)) + 1
         weights = list(_REGSTATE_WEIGHTS)
         facts: list[HostFacts] = []
+        used = {(fixed["olt"], fixed["pon"], fixed["onu"]) for fixed in SAMPLE_HOSTS.values()}
+        used.add(JMQ_POSITION)
+        jmq_placed = False
         for index in range(count):
             if index < len(cpes):
                 cpe = cpes[index]
@@ -97,6 +130,8 @@ class MonitoringData:
                 if rand() < 0.3:
                     kinds.add(DRIFT_KINDS[3 + int(rand() * 4)])  # plus one of the non-registration kinds
                 drift = frozenset(kinds)
+            if rand() < self.unregistered:
+                drift = drift | {"placeholder" if rand() < 0.6 else "absent"}
             txrx: tuple[float, ...] = ()
             if "txrx" in services and online:
                 pondesv = round(rand() * 2.6 - 0.4 if rand() < 0.9 else 2.0 + rand() * 3.0, 2)
@@ -109,30 +144,39 @@ class MonitoringData:
                     pondesv,
                 )
             checked = _NOW - rand() * 86400.0
-            facts.append(
-                HostFacts(
-                    index=index,
-                    cpe_id=cpe_id,
-                    name=name,
-                    tech=tech,
-                    groups=groups,
-                    services=services,
-                    olt=_OLTS[int(rand() * len(_OLTS))],
-                    pon=(0, int(rand() * 16), int(rand() * 16)),
-                    onu=int(rand() * 64) + 1,
-                    states=states,
-                    ip=f"10.8.{int(rand() * 256)}.{int(rand() * 254) + 1}" if online else "0.0.0.0",
-                    latency=int(rand() * 1000),
-                    checked=float(int(checked)),
-                    changed=float(int(checked - rand() * 30 * 86400.0)),
-                    dnbw=round(rand() * 1_000_000.0, 1) if online else 0.0,
-                    upbw=round(rand() * 50_000.0, 1) if online else 0.0,
-                    txrx=txrx,
-                    handled=rand() < 0.2,
-                    drift=drift,
-                    topology=topology,
-                )
+            olt, pon, onu = _position(rand, used)
+            fact = HostFacts(
+                index=index,
+                cpe_id=cpe_id,
+                name=name,
+                tech=tech,
+                groups=groups,
+                services=services,
+                olt=olt,
+                pon=pon,
+                onu=onu,
+                states=states,
+                ip=f"10.8.{int(rand() * 256)}.{int(rand() * 254) + 1}" if online else "0.0.0.0",
+                latency=int(rand() * 1000),
+                checked=float(int(checked)),
+                changed=float(int(checked - rand() * 30 * 86400.0)),
+                dnbw=round(rand() * 1_000_000.0, 1) if online else 0.0,
+                upbw=round(rand() * 50_000.0, 1) if online else 0.0,
+                txrx=txrx,
+                handled=rand() < 0.2,
+                drift=drift,
+                topology=topology,
             )
+            fixed = SAMPLE_HOSTS.get(cpe_id) if index < len(cpes) else None
+            if fixed is not None:
+                fact = dataclasses.replace(fact, drift=frozenset(), **fixed)
+                if "ip" not in fixed and fact.states[0] != "online":
+                    fact.ip, fact.dnbw, fact.upbw = "0.0.0.0", 0.0, 0.0
+            elif not jmq_placed and tech == "gpon" and fixed is None:
+                jmq_placed = True  # the first other GPON host hangs where jmq-krill's example looks
+                fact = dataclasses.replace(fact, olt=JMQ_POSITION[0], pon=JMQ_POSITION[1], onu=JMQ_POSITION[2])
+                fact.drift = fact.drift - {"placeholder", "absent"}
+            facts.append(fact)
         return facts
 
     # -- JSON -----------------------------------------------------------------------------------------
@@ -224,10 +268,10 @@ class MonitoringData:
         elif "absent" not in f.drift:
             listed = "list" in f.drift
             host_vars.update(
-                cpe_registration_host=f.olt,
+                cpe_registration_host=f.olt_label,
                 cpe_registration_id=f.regid,
                 cpe_registration_state=list(f.states) if listed else f.states[0],
-                cpe_registration_tags=[f.regtag, f.olt] if listed else f.regtag,
+                cpe_registration_tags=[f.regtag, f.olt_label] if listed else f.regtag,
             )
         return host_vars
 
@@ -310,7 +354,7 @@ class MonitoringData:
         elif "placeholder" in f.drift:
             output = "DOWN - not found"
         else:
-            output = f"{'/'.join(f.states)} {f.olt.split('-')[-1]}:{f.regid} {f.ip}"
+            output = f"{'/'.join(f.states)} {f.olt_label}:{f.regid} {f.ip}"
         attrs = self._common(f, state, {0: "up", 1: "down", 99: "pending"}[state], output, 86400)
         attrs["check_command"] = "check_cpe"
         attrs["perfdata"] = self._perfdata(f, None)
@@ -346,7 +390,9 @@ class MonitoringData:
         attrs["service_name"] = service
         if with_vars:
             attrs["vars"] = self.host_vars(f)
-        obj: Record = {"attrs": attrs, "joins": {}, "meta": {}, "name": f"{f.name}!{service}", "type": "Service"}
+        obj: Record = {"attrs": attrs, "meta": {}, "name": f"{f.name}!{service}", "type": "Service"}
+        if with_vars:  # a service joined into its host (``joins=services``) carries no vars and no joins
+            obj["joins"] = {}
         return _floats(obj) if "floats" in f.drift else obj
 
     def host_detail(self, f: HostFacts) -> Record:
@@ -376,9 +422,9 @@ class MonitoringData:
             start = f.checked + f.latency / 1000.0
             attrs["last_check_result"] = {
                 "command": None,
-                "execution_end": _iso(start + 0.4, True),
+                "execution_end": _iso(start, True),
                 "execution_start": _iso(start, True),
-                "execution_time": 0.4,
+                "execution_time": 0,  # an int, as in the Postman sample
                 "output": full["output"],
                 "schedule_start": _iso(f.checked, True),
                 "state": full["state"],

@@ -12,7 +12,7 @@ from typing import Any
 
 from ._data import TZ
 
-__all__ = ["DRIFT_KINDS", "TXRX_METRICS", "HostFacts"]
+__all__ = ["DRIFT_KINDS", "OLTS", "TXRX_METRICS", "HostFacts"]
 
 TXRX_METRICS = ("dnrx", "uptx", "uprx", "dnatt", "upatt", "pondesv")
 #: (critical, max, min, warning) per txrx metric, from the vendor's sample.
@@ -25,7 +25,18 @@ _TXRX_LIMITS = {
     "pondesv": (4.0, 10.0, -10.0, 2.0),
 }
 DRIFT_KINDS = ("list", "placeholder", "absent", "pending", "floats", "uom_null", "no_micro")
-_OLTS = ("CAR-OLT01", "CAR-OLT02", "SMR-OLT03", "OLT01", "OLT02", "OLT03", "OLT04")
+OLTS: dict[str, str] = {
+    "CAR-OLT01": "OLT01",
+    "CAR-OLT02": "OLT02",
+    "SMR-OLT03": "OLT03",
+    "CAR-OLT04": "OLT04",
+    "oltCEEIM": "oltCEEIM",
+    "oltHuawei": "oltHuawei",
+}
+"""Every OLT, full name -> the label monitoring's vars and outputs show. The overview's filters name an OLT in
+full (``reghost==SMR-OLT03``, ``regtag==CAR-OLT02-0/3/9``) while its answers show ``OLT03`` and
+``OLT02-0/3/9``: the site prefix is dropped in vars (an inference from the samples). gpon knows both names."""
+_OLTS = tuple(OLTS)
 _REGSTATES = (
     ("online",),
     ("offline",),
@@ -80,12 +91,38 @@ class HostFacts:
         return 0 if self.states[0] == "online" and "placeholder" not in self.drift else 1
 
     @property
+    def olt_label(self) -> str:
+        """The OLT as vars and outputs show it (``OLT03`` for ``SMR-OLT03``)."""
+        return OLTS.get(self.olt, self.olt)
+
+    @property
+    def pon_text(self) -> str:
+        return f"{self.pon[0]}/{self.pon[1]}/{self.pon[2]}"
+
+    @property
     def regtag(self) -> str:
-        return f"{self.olt}-{self.pon[0]}/{self.pon[1]}/{self.pon[2]}"
+        """The registration tag as vars show it (``OLT02-0/3/9``)."""
+        return f"{self.olt_label}-{self.pon_text}"
+
+    @property
+    def registered(self) -> bool:
+        """Whether monitoring knows where the CPE is (no ``__reghost__`` placeholders, keys present)."""
+        return not self.drift & {"placeholder", "absent"}
+
+    def matches_reghost(self, wanted: str) -> bool:
+        """``reghost=``: the OLT's full name or its label."""
+        return self.registered and wanted in (self.olt, self.olt_label)
+
+    def matches_regtag(self, wanted: str) -> bool:
+        """``regtag=``: ``<OLT>-<frame>/<slot>/<port>`` or ``<OLT>``, the OLT in full or as its label."""
+        if not self.registered:
+            return False
+        names = (self.olt, self.olt_label)
+        return wanted in names or wanted in {f"{name}-{self.pon_text}" for name in names}
 
     @property
     def regid(self) -> str:
-        return f"{self.pon[0]}/{self.pon[1]}/{self.pon[2]}-{self.onu}"
+        return f"{self.pon_text}-{self.onu}"
 
     def exposed_states(self) -> tuple[str, ...]:
         """The registration states as this host's JSON shows them (what regstate= matches)."""
@@ -96,10 +133,10 @@ class HostFacts:
     def exposed_tags(self) -> tuple[str, ...]:
         if self.drift & {"placeholder", "absent"}:
             return ()
-        return (self.regtag, self.olt) if "list" in self.drift else (self.regtag,)
+        return (self.regtag, self.olt_label) if "list" in self.drift else (self.regtag,)
 
     def exposed_host(self) -> str | None:
-        return None if self.drift & {"placeholder", "absent"} else self.olt
+        return self.olt_label if self.registered else None
 
     def txrx_state(self) -> int:
         """State of the txrx service: warning above pondesv 2, critical above 4; unknown without data."""

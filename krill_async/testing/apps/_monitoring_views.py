@@ -13,12 +13,28 @@ from typing import Any
 from aiohttp import web
 
 from .._apps import AppRequest
-from .._monitoring_data import TXRX_METRICS, HostFacts, MonitoringData
+from .._monitoring_data import HostFacts, MonitoringData
 
 __all__ = ["cpe_info", "datasets", "graphs", "summary"]
 
 _TIMESPEC = re.compile(r"^(\d+)([mhd])$")
 _NOW_UTC = datetime(2025, 8, 8, 14, 0, 0, tzinfo=timezone.utc)
+#: Live CPE info perfdata, as the Postman sample: (uom, min, max, thresholds); dnatt and pondesv are absent.
+_INFO_METRICS: dict[str, tuple[str, int, int, tuple[int, ...]]] = {
+    "dnrx": ("dBm", -49, 5, (-29, -27, -11, -8)),
+    "uptx": ("dBm", -10, 15, ()),
+    "uprx": ("dBm", -49, 5, (-32, -30, -12, -9)),
+    "upatt": ("dB", 1, 60, (26, 46)),
+}
+#: Service graphs in the Postman sample's order: metric -> (min, warning, critical, weight).
+_GRAPH_LIMITS: dict[str, tuple[int, int, int, int]] = {
+    "dnatt": (1, 26, 46, 1),
+    "dnrx": (-49, -11, -8, -2),
+    "uptx": (-10, 15, 16, 0),
+    "uprx": (-49, -12, -9, -1),
+    "upatt": (1, 26, 46, 1),
+    "pondesv": (-10, 2, 4, 0),
+}
 
 
 def cpe_info(data: MonitoringData, f: HostFacts) -> dict[str, Any]:
@@ -41,38 +57,36 @@ def cpe_info(data: MonitoringData, f: HostFacts) -> dict[str, Any]:
             {"level": "warning", "type": "processerror", "admin_status": "init", "name": f.states[1], "extra": ""}
         )
     slot, port = f.pon[1], f.pon[2]
-    perfdatas: list[dict[str, Any]] = [
-        {
-            "metric": name,
-            "value": value,
-            "uom": "dB" if name.endswith("att") or name == "pondesv" else "dBm",
-            "min": -50.0,
-            "max": 10.0,
-            "thresholds": [],
-            "items": [],
-        }
-        for name, value in f.metrics("txrx").items()
-    ]
+    perfdatas = []
+    for name, value in f.metrics("txrx").items():
+        if name in _INFO_METRICS:
+            uom, low, high, thresholds = _INFO_METRICS[name]
+            limits = {"min": low, "max": high, "thresholds": list(thresholds)}
+            perfdatas.append({"metric": name, "value": value, "uom": uom, **limits, "items": []})
+    txrx = f.metrics("txrx")
+    output = " ".join(f"{k}={v:.2f}" for k, v in txrx.items()) if txrx else "UNKNOWN - no data"
     profile = admin["profile_downstream"]
+    label = f.olt_label
+    registration: dict[str, Any] = {  # a live query finds an unregistered ONU nowhere (shape: a guess)
+        "host": label if f.registered else "",
+        "id": f.regid if f.registered else "",
+        "last_down_time": None if up else datetime.fromtimestamp(f.changed, timezone.utc).isoformat(),
+        "related_services": [f"onug-{label.lower()}{f.pon[0]}/{slot:02d}/{port:02d}"] if f.registered else [],
+        "states": list(f.states) if f.registered else [],
+        "tags": [f.regtag, label] if f.registered else [],
+    }
     return {
         "state": "up" if up else "down",
         "state_id": 0 if up else 1,
         "output": host["output"] or "Offline!",
         "uptime": int(f.latency * 977) if up else 0,
-        "dnbw": f.dnbw,
-        "upbw": f.upbw,
+        "dnbw": int(f.dnbw),  # integers in the sample, unlike the search's perfdata
+        "upbw": int(f.upbw),
         "ips": [f.ip] if up else [],
         "distance": 1200 + f.onu * 37 if up else -1,
         "alarms": alarms,
-        "registration": {
-            "host": f.olt,
-            "id": f.regid,
-            "last_down_time": None if up else datetime.fromtimestamp(f.changed, timezone.utc).isoformat(),
-            "related_services": [f"onug-{f.olt.lower()}0/{slot:02d}/{port:02d}"],
-            "states": list(f.states),
-            "tags": [f.regtag, f.olt],
-        },
-        "services": {"txrx": {"output": "OK" if up else "UNKNOWN", "state_id": 0 if up else 3, "perfdatas": perfdatas}},
+        "registration": registration,
+        "services": {"txrx": {"output": output, "state_id": 0 if up else 3, "perfdatas": perfdatas}},
         "tech": {
             "line_profile": admin["line_profile"],
             "service_profile": "internet",
@@ -91,54 +105,34 @@ def cpe_info(data: MonitoringData, f: HostFacts) -> dict[str, Any]:
     }
 
 
-def graphs(f: HostFacts, service: str | None) -> list[dict[str, Any]]:
-    def line(label: str, measurement: str, metric: str, uom: str, **limits: float | None) -> dict[str, Any]:
-        base: dict[str, Any] = {"critical": None, "max": None, "min": None, "warning": None}
-        base.update(limits)
-        return {
-            "label": label,
-            "measurement": measurement,
-            "metric": metric,
-            "uom": uom,
-            "error": None,
-            "percentile": None,
-            "operator": None,
-            "color_index": None,
-            **base,
-        }
+def _dataset(metric: str, measurement: str, uom: str, color: int | None, **limits: int | None) -> dict[str, Any]:
+    dataset: dict[str, Any] = {"label": metric, "measurement": measurement, "metric": metric, "uom": uom}
+    dataset.update({"min": None, "max": None, "warning": None, "critical": None})
+    dataset.update(limits)
+    dataset.update({"error": None, "percentile": None, "operator": None, "color_index": color})
+    return dataset
 
-    graphs: list[dict[str, Any]] = []
+
+def graphs(f: HostFacts, service: str | None) -> list[dict[str, Any]]:
+    """As the Postman samples: a host has one ``bandwidth`` graph (uom ``B``); a service has one graph per
+    metric (``dnatt Graph.``, ...), one dataset each, uom the literal string ``"null"``, integer limits with
+    ``min`` and ``max`` both the metric's minimum (sic)."""
     if service is None:
-        graphs.append(
-            {
-                "group": "cpe",
-                "severity": 0,
-                "title": "Bandwidth",
-                "type": "LineChart",
-                "weight": 1,
-                "range": "24h",
-                "datasets": [line("Download", "check_cpe", "dnbw", "bps"), line("Upload", "check_cpe", "upbw", "bps")],
-            }
-        )
-    if "txrx" in f.services and service in (None, "txrx"):
-        datasets = [
-            line(name, "check_txrx", name, "null" if name == "pondesv" else "dBm", warning=w, critical=c)
-            for name, (w, c) in zip(
-                TXRX_METRICS, ((-11, -8), (15, 16), (-12, -9), (30, 50), (30, 50), (2, 4)), strict=True
-            )
-        ]
-        graphs.append(
-            {
-                "group": "txrx",
-                "severity": f.txrx_state() if f.txrx else 0,
-                "title": "Tx/Rx",
-                "type": "LineChart",
-                "weight": 2,
-                "range": "24h",
-                "datasets": datasets,
-            }
-        )
-    return graphs
+        datasets = [_dataset(m, "check_cpe", "B", color) for color, m in enumerate(("dnbw", "upbw"), 1)]
+        graph = {"group": "bandwidth", "severity": 0, "title": "Bandwidth", "type": "LineChart", "weight": 3}
+        return [{**graph, "range": "24h", "datasets": datasets}]
+    if service != "txrx" or "txrx" not in f.services:
+        return []
+    values = f.metrics("txrx")
+    result = []
+    for metric, (low, warning, critical, weight) in _GRAPH_LIMITS.items():
+        value = values.get(metric)
+        severity = 50 if value is not None and value > critical else 0
+        dataset = _dataset(metric, "check_txrx", "null", None, min=low, max=low, warning=warning, critical=critical)
+        title = f"{metric} Graph."
+        graph = {"group": title, "severity": severity, "title": title, "type": "LineChart", "weight": weight}
+        result.append({**graph, "range": "24h", "datasets": [dataset]})
+    return result
 
 
 def _seconds(spec: Any) -> int | None:

@@ -53,6 +53,7 @@ def monitoring_data(sim: KrillSimulator) -> MonitoringData:
                 hosts=cfg.monitoring_hosts,
                 drift=cfg.monitoring_drift,
                 seed=cfg.seed,
+                unregistered=cfg.monitoring_unregistered,
             )
             _DATA[sim] = data
         return data
@@ -144,10 +145,10 @@ def _host_matches(data: MonitoringData, f: HostFacts, filters: tuple[Any, ...]) 
             if item[1] not in f.exposed_states():
                 return False
         elif kind == "regtag":
-            if item[1] not in f.exposed_tags():
+            if not f.matches_regtag(item[1]):
                 return False
         elif kind == "reghost":
-            if f.exposed_host() != item[1]:
+            if not f.matches_reghost(item[1]):
                 return False
         elif kind == "hostgroups":
             if not item[1] & set(f.groups):
