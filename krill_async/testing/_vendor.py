@@ -116,7 +116,7 @@ def seed_samples(net: Any, rng: Any, used_sn: set[str]) -> None:
             realm="cpe", cpename=f"cpe{rid:04d}", internal_id=f"cpe{rid:04d}", tech="gpon", access=True,
             active=True, has_tr069=True, bridge=False, external_voip=False, address_profile="nat",
             line_profile="residential", pppoe_username=None, pppoe_password="", probe=False, topology="",
-            disable_provision=False, disable_reconfig=False, **fields,
+            disable_provision=False, disable_reconfig=False, address="", city="", locality="", **fields,
         )  # fmt: skip
         net._store("cpes", rec)
         net._recompute_cpe(rec)
