@@ -19,7 +19,7 @@ from . import _jwt
 from ._http import _BASIC_HEADER, _BEARER_HEADER, HTTPError, _token_invalid, json_response
 
 if TYPE_CHECKING:
-    from ._server import SimulatorConfig, SimulatorStats
+    from ._config import SimulatorConfig, SimulatorStats
 
 __all__ = ["AuthMixin"]
 

@@ -29,7 +29,7 @@ from ._http import _ENCODER, HTTPError, envelope, json_response
 from ._query import ListQuery, limit_offset, make_predicate, page_links, parse_list_query, sort_records
 
 if TYPE_CHECKING:
-    from ._server import SimulatorConfig
+    from ._config import SimulatorConfig
 
 __all__ = ["CrudMixin"]
 

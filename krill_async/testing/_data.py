@@ -13,19 +13,18 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
+from ._generate import generate_network
 from ._records import (
     _AVATARS,
     _CPE_KEYS,
     _CUSTOMER_KEYS,
     _ENCODER,
     _POTS_KEYS,
-    _SPAN,
     FIELDS,
     TZ,
     V1_CPE_EXCLUDED,
     Record,
     _blank_cpe,
-    _int,
     _pick,
     _random_cpe,
     _random_customer,
@@ -35,7 +34,6 @@ from ._records import (
     now_iso,
 )
 from ._schemas import CPE_SCHEMA, CUSTOMER_SCHEMA, POTS_SCHEMA, FieldSpec
-from ._vendor import MIN_CPES, seed_samples, vendor_cpe_ids
 
 __all__ = [
     "CPE_SCHEMA",
@@ -89,51 +87,7 @@ class Network:
 
         With ``vendor_samples`` (and at least ``MIN_CPES`` CPEs) the vendor's sample records are part of it
         (see ``_vendor.py``), so the overview's requests answer as the overview shows."""
-        if customers is None:
-            customers = max(1, cpes // 2)
-        if customers < 1 and cpes > 0:
-            raise ValueError("CPEs need at least one customer")
-        net = cls(seed)
-        rng = random.Random(seed)
-        cust_ids: list[int] = []
-        next_id = 1
-        step = _SPAN / max(customers, 1)
-        ts = 0.0
-        for _ in range(customers):
-            ts += rng.uniform(0.0, 2 * step)
-            rec = _random_customer(rng, next_id, ts)
-            net._store("customers", rec)
-            cust_ids.append(next_id)
-            next_id += 1 + (_int(rng, 1, 3) if rng.random() < 0.1 else 0)
-        next_id = 1
-        pots_id = 1
-        step = _SPAN / max(cpes, 1)
-        ts = 0.0
-        used_sn: set[str] = set()
-        used_cli: set[str] = set()
-        vendor_ids = vendor_cpe_ids(cpes) if vendor_samples and cpes >= MIN_CPES else None
-        for index in range(len(vendor_ids) if vendor_ids else cpes):
-            ts += rng.uniform(0.0, 2 * step)
-            customer = net.customers[_pick(rng, cust_ids)]
-            n_lines = 0
-            if rng.random() < 1 / 3:
-                n_lines = 1 if rng.random() < 0.75 else 2
-            rid = vendor_ids[index] if vendor_ids else next_id
-            rec = _random_cpe(rng, rid, customer, ts, n_lines, used_sn)
-            net._store("cpes", rec)
-            for order in range(1, n_lines + 1):
-                pots = _random_pots(rng, pots_id, rec, order, used_cli)
-                net._store("potses", pots)
-                pots_id += 1 + (1 if rng.random() < 0.05 else 0)
-            next_id += 1 + (_int(rng, 1, 3) if rng.random() < 0.15 else 0)
-        if vendor_ids:
-            seed_samples(net, rng, used_sn)
-        net._next_id = {
-            "cpes": max(net.cpes, default=0) + 1,
-            "customers": max(net.customers, default=0) + 1,
-            "potses": max(net.potses, default=0) + 1,
-        }
-        return net
+        return generate_network(cls(seed), seed, customers, cpes, vendor_samples=vendor_samples)
 
     # ------------------------------------------------------------------ storage helpers
     def _store(self, kind: str, rec: Record) -> None:

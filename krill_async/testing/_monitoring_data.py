@@ -13,10 +13,8 @@ as lists, as ``__placeholders__`` or absent; pending objects (state 99); integer
 
 from __future__ import annotations
 
-import dataclasses
-import random
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import overload
 
 import msgspec
@@ -26,11 +24,7 @@ from ._monitoring_facts import (
     _ACTIONS,
     _CHECK_COMMANDS,
     _GPON_MODELS,
-    _NOW,
-    _OLTS,
     _PROFILES,
-    _REGSTATE_WEIGHTS,
-    _REGSTATES,
     _TXRX_LIMITS,
     _VENDORS,
     DRIFT_KINDS,
@@ -39,26 +33,12 @@ from ._monitoring_facts import (
     _floats,
     _iso,
 )
-from ._monitoring_samples import JMQ_POSITION, RESERVED_PONS, SAMPLE_HOSTS
+from ._monitoring_generate import generate_facts
+from ._monitoring_samples import SAMPLE_HOSTS
 
 __all__ = ["DRIFT_KINDS", "TXRX_METRICS", "HostFacts", "MonitoringData"]
 
 _ENCODER = msgspec.json.Encoder(order="sorted")  # the real answers have their keys sorted
-
-
-Position = tuple[str, tuple[int, int, int], int]
-
-
-def _position(rand: Callable[[], float], used: set[Position]) -> Position:
-    """A free ONU position: one CPE sits at one place, and the reserved PONs stay the samples' own."""
-    while True:
-        olt = _OLTS[int(rand() * len(_OLTS))]
-        pon = (0, int(rand() * 16), int(rand() * 16))
-        onu = int(rand() * 64) + 1
-        if (olt, pon) in RESERVED_PONS or (olt, pon, onu) in used:
-            continue
-        used.add((olt, pon, onu))
-        return olt, pon, onu
 
 
 class MonitoringData:
@@ -90,94 +70,13 @@ class MonitoringData:
         count = len(cpe_ids) if hosts is None else hosts
         if count < 0:
             raise ValueError("hosts must be 0 or more")
-        self.facts = self._generate(count)
+        self.facts = generate_facts(self._cpes, count, seed=seed, drift_share=drift, unregistered=unregistered)
         self.by_name = {f.name: f for f in self.facts}
         self.by_cpe = {f.cpe_id: f for f in self.facts}
         self._host_bytes: list[bytes | None] = [None] * count
         self._service_bytes: dict[tuple[int, int, bool], bytes] = {}
 
     # -- generation -----------------------------------------------------------------------------------
-
-    def _generate(self, count: int) -> list[HostFacts]:
-        rng = random.Random(self.seed * 7919 + 3)
-        rand = rng.random
-        cpes = self._cpes
-        next_id = (max((c["id"] for c in cpes), default=0)) + 1
-        weights = list(_REGSTATE_WEIGHTS)
-        facts: list[HostFacts] = []
-        used = {(fixed["olt"], fixed["pon"], fixed["onu"]) for fixed in SAMPLE_HOSTS.values()}
-        used.add(JMQ_POSITION)
-        jmq_placed = False
-        for index in range(count):
-            if index < len(cpes):
-                cpe = cpes[index]
-                cpe_id, name, tech = int(cpe["id"]), str(cpe["cpename"]), str(cpe["tech"])
-                services = tuple(sorted(cpe["_services"]))
-                topology = str(cpe["topology"])
-                probe = bool(cpe["probe"])
-            else:
-                cpe_id, name, tech = next_id, f"cpe{next_id:04d}", "gpon"
-                next_id += 1
-                services = ("dhcp", "provision", "tr069", "txrx")
-                topology = f"NAP-{int(rand() * 400) + 1:04d}" if rand() < 0.4 else ""
-                probe = False
-            groups = (f"cpe{tech}", "cpeprobe") if probe else (f"cpe{tech}",)
-            states = rng.choices(_REGSTATES, weights)[0]
-            online = states[0] == "online"
-            drift: frozenset[str] = frozenset()
-            if rand() < self.drift:
-                kinds = {DRIFT_KINDS[int(rand() * len(DRIFT_KINDS))]}
-                if rand() < 0.3:
-                    kinds.add(DRIFT_KINDS[3 + int(rand() * 4)])  # plus one of the non-registration kinds
-                drift = frozenset(kinds)
-            if rand() < self.unregistered:
-                drift = drift | {"placeholder" if rand() < 0.6 else "absent"}
-            txrx: tuple[float, ...] = ()
-            if "txrx" in services and online:
-                pondesv = round(rand() * 2.6 - 0.4 if rand() < 0.9 else 2.0 + rand() * 3.0, 2)
-                txrx = (
-                    round(-18.0 - rand() * 10.0, 2),
-                    round(1.5 + rand() * 2.0, 2),
-                    round(-20.0 - rand() * 9.0, 2),
-                    round(20.0 + rand() * 10.0, 2),
-                    round(20.0 + rand() * 10.0, 2),
-                    pondesv,
-                )
-            checked = _NOW - rand() * 86400.0
-            olt, pon, onu = _position(rand, used)
-            fact = HostFacts(
-                index=index,
-                cpe_id=cpe_id,
-                name=name,
-                tech=tech,
-                groups=groups,
-                services=services,
-                olt=olt,
-                pon=pon,
-                onu=onu,
-                states=states,
-                ip=f"10.8.{int(rand() * 256)}.{int(rand() * 254) + 1}" if online else "0.0.0.0",
-                latency=int(rand() * 1000),
-                checked=float(int(checked)),
-                changed=float(int(checked - rand() * 30 * 86400.0)),
-                dnbw=round(rand() * 1_000_000.0, 1) if online else 0.0,
-                upbw=round(rand() * 50_000.0, 1) if online else 0.0,
-                txrx=txrx,
-                handled=rand() < 0.2,
-                drift=drift,
-                topology=topology,
-            )
-            fixed = SAMPLE_HOSTS.get(cpe_id) if index < len(cpes) else None
-            if fixed is not None:
-                fact = dataclasses.replace(fact, drift=frozenset(), **fixed)
-                if "ip" not in fixed and fact.states[0] != "online":
-                    fact.ip, fact.dnbw, fact.upbw = "0.0.0.0", 0.0, 0.0
-            elif not jmq_placed and tech == "gpon" and fixed is None:
-                jmq_placed = True  # the first other GPON host hangs where jmq-krill's example looks
-                fact = dataclasses.replace(fact, olt=JMQ_POSITION[0], pon=JMQ_POSITION[1], onu=JMQ_POSITION[2])
-                fact.drift = fact.drift - {"placeholder", "absent"}
-            facts.append(fact)
-        return facts
 
     # -- JSON -----------------------------------------------------------------------------------------
 
