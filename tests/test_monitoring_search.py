@@ -152,7 +152,7 @@ async def test_every_filter_against_the_simulator(sim: KrillSimulator) -> None:
              lambda o: o["type"] == "Host" and "alarm" in _as_list(_vars(o).get("cpe_registration_state"))
              and tag in _as_list(_vars(o).get("cpe_registration_tags"))),
             (search(type="Host", reghost="SMR-OLT03"),
-             lambda o: o["type"] == "Host" and _vars(o).get("cpe_registration_host") == "SMR-OLT03"),
+             lambda o: o["type"] == "Host" and _vars(o).get("cpe_registration_host") == "OLT03"),
             (search(type="Host", hostgroups="cpedocsis"),
              lambda o: o["type"] == "Host" and _vars(o)["administrative_info"]["tech"] == "docsis"),
             (search(type="Host", hostgroups=["cpedocsis", "cpeghn"]),
@@ -179,7 +179,7 @@ async def test_every_filter_against_the_simulator(sim: KrillSimulator) -> None:
             got = [o.name async for o in query]
             assert got == expected and expected, query
         # the vendor's stories are really answered by the data
-        assert any(_vars(o).get("cpe_registration_host") == "SMR-OLT03" for o in hosts)
+        assert any(_vars(o).get("cpe_registration_host") == "OLT03" for o in hosts)  # SMR-OLT03's label
 
 
 async def test_typed_records_by_type(sim: KrillSimulator) -> None:
@@ -188,7 +188,7 @@ async def test_typed_records_by_type(sim: KrillSimulator) -> None:
         service = (await krill.monitoring.search(type="Service").first_page()).items[0]
         either = (await krill.monitoring.search().first_page()).items[0]
     assert type(host) is Host and type(service) is Service and type(either) is MonitoringObject
-    cpe = sim.network.cpes[sorted(sim.network.cpes)[0]]
+    cpe = sim.network.cpes[host.cpe_id]  # the vendor's sample hosts lead the search order
     # consistent with the ISP data: the host is the CPE
     assert host.name == cpe["cpename"] and host.cpe_id == cpe["id"] and host.serial == cpe["sn"]
     assert service.host_name == cpe["cpename"] and service.cpe_id == cpe["id"]
@@ -249,12 +249,12 @@ async def test_every_drift_case_decodes_and_normalises(krill_simulator_factory: 
         host = hosts[facts.name]
         reg = host.registration
         seen |= facts.drift
-        if "list" in facts.drift:
+        if "list" in facts.drift and facts.registered:  # placeholders stay strings in list-shaped data
             assert isinstance(host.vars.cpe_registration_state, tuple) and reg.states == facts.states
         if facts.drift & {"placeholder", "absent"}:
             assert not reg.registered and reg.states == () and host.olt is None and host.pon_port is None
         else:
-            assert reg.host == facts.olt and reg.state == facts.states[0] and host.pon_port == facts.pon
+            assert reg.host == facts.olt_label and reg.state == facts.states[0] and host.pon_port == facts.pon
         if "pending" in facts.drift:
             assert host.is_pending and host.state_name == "pending" and host.attrs.last_checked is None
         else:

@@ -43,15 +43,30 @@ def sim() -> Iterator[KrillSimulator]:
 def test_get_reports_the_settings_without_auth(sim: KrillSimulator) -> None:
     status, body = call(sim.url, "/_simulator/config")
     assert status == 200
-    assert body == {"latency": 0.0, "max_limit": 1000, "default_page_size": 10, "links": "internal"}
+    assert body == {
+        "latency": 0.0,
+        "max_limit": 1000,
+        "default_page_size": 10,
+        "links": "internal",
+        "monitoring_links": "absolute",
+    }
 
 
 def test_put_changes_the_running_config(sim: KrillSimulator) -> None:
     status, body = call(
-        sim.url, "/_simulator/config", method="PUT", body={"latency": 0.05, "max_limit": 7, "links": "relative"}
+        sim.url,
+        "/_simulator/config",
+        method="PUT",
+        body={"latency": 0.05, "max_limit": 7, "links": "relative", "monitoring_links": "internal"},
     )
     assert status == 200
-    assert body == {"latency": 0.05, "max_limit": 7, "default_page_size": 10, "links": "relative"}
+    assert body == {
+        "latency": 0.05,
+        "max_limit": 7,
+        "default_page_size": 10,
+        "links": "relative",
+        "monitoring_links": "internal",
+    }
     assert sim.config.latency == 0.05 and sim.config.max_limit == 7
     started = time.perf_counter()
     status, page = call(sim.url, "/api/v2/isp/cpes/?limit=100", auth=BASIC)

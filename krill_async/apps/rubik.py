@@ -72,7 +72,7 @@ class Rubik(App):
     name = "rubik"
     addresses_path = "addresses/"
     subaddresses_path = "subaddresses/"
-    products_path = "products/"
+    products_path = "products"
     verify_path = "verify/"
     owner_settings_path = "owner-settings/"
 

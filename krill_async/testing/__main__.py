@@ -34,6 +34,29 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-limit", type=int, default=1000)
     p.add_argument("--links", choices=["internal", "absolute", "relative"], default="internal")
     p.add_argument("--internal-origin", default="http://pre1:4280")
+    p.add_argument(
+        "--monitoring-links",
+        choices=["internal", "absolute", "relative"],
+        default="absolute",
+        help="next links of /monitoring/search (default: the request's own host)",
+    )
+    p.add_argument(
+        "--lenient",
+        action="store_true",
+        help="accept any trailing-slash form and answer JSON 404s (default: Django-like strict URLs)",
+    )
+    p.add_argument(
+        "--cpe-links",
+        choices=["vendor", "isp"],
+        default="vendor",
+        help="CPE actions and links under /api/v2/cpes/{id}/ (vendor) or /api/v2/isp/cpes/{id}/",
+    )
+    p.add_argument(
+        "--monitoring-unregistered",
+        type=float,
+        default=None,
+        help="share of monitoring hosts without a registration (default 0.3)",
+    )
     p.add_argument("--user", action="append", default=None, metavar="USER:PASSWORD", help="repeatable; default usuario")
     p.add_argument("--token-lifetime", type=float, default=86400.0, help="access token lifetime (s)")
     p.add_argument("--refresh-token-lifetime", type=float, default=604800.0)
@@ -60,6 +83,9 @@ def _config(args: argparse.Namespace) -> SimulatorConfig:
         max_limit=args.max_limit,
         links=args.links,
         internal_origin=args.internal_origin,
+        monitoring_links=args.monitoring_links,
+        strict=not args.lenient,
+        cpe_links=args.cpe_links,
         access_token_lifetime=args.token_lifetime,
         refresh_token_lifetime=args.refresh_token_lifetime,
         latency=args.latency_ms / 1000.0,
@@ -70,6 +96,8 @@ def _config(args: argparse.Namespace) -> SimulatorConfig:
         monitoring_chunked=args.monitoring_chunked,
         monitoring_live_delay=args.monitoring_live_delay,
     )
+    if args.monitoring_unregistered is not None:
+        config.monitoring_unregistered = args.monitoring_unregistered
     if args.user:
         users: dict[str, str] = {}
         for item in args.user:

@@ -90,13 +90,13 @@ class AppRequest:
         self, body: Any, status: int = 200, *, allow: str | None = None, headers: dict[str, str] | None = None
     ) -> web.Response:
         """A JSON answer with the real server's headers (``body`` may be pre-encoded bytes)."""
-        from ._server import _json_response
+        from ._http import _json_response
 
         return _json_response(status, body, allow, headers)
 
     def fail(self, status: int, body: Any, headers: dict[str, str] | None = None) -> NoReturn:
         """Stop with a DRF-shaped error answer, e.g. ``fail(404, {"detail": "Not found."})``."""
-        from ._server import _HTTPError
+        from ._http import _HTTPError
 
         raise _HTTPError(status, body, headers)
 
@@ -109,14 +109,16 @@ class AppRequest:
     async def paginate(self, records: Sequence[Any], *, allow: str | None = None) -> web.StreamResponse:
         """A DRF LimitOffsetPagination answer over ``records`` (dicts or pre-encoded JSON bytes), honouring
         ``limit``/``offset``, the default page size, the ``limit`` cap and the configured link style."""
+        from ._http import _ENCODER, envelope
         from ._query import limit_offset, page_links
-        from ._server import _ENCODER, envelope
 
         cfg = self.sim.config
         limit, offset = limit_offset(self.query, cfg.default_page_size, cfg.max_limit)
         count = len(records)
         page = records[offset : offset + limit] if offset <= count else []
         raw_path = self.request.raw_path.partition("?")[0]
-        nxt, prev = page_links(self.sim._link_base(self.request, raw_path), self.raw_query, count, limit, offset)
+        mode = cfg.monitoring_links if self.app == "monitoring" else None
+        base = self.sim._link_base(self.request, raw_path, mode)
+        nxt, prev = page_links(base, self.raw_query, count, limit, offset)
         encoded = b",".join(r if isinstance(r, bytes) else _ENCODER.encode(r) for r in page)
         return await self.sim.send_json(self.request, envelope(count, nxt, prev, encoded), allow)

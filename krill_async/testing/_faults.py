@@ -97,7 +97,7 @@ class Fault:
 
     def answer(self, sim: KrillSimulator) -> web.Response | None:
         """The answer replacing the real one, or None when the real one is served (maybe altered later)."""
-        from ._server import _json_response
+        from ._http import _json_response
 
         if self.kind == "status":
             status = self.status or 500
@@ -135,7 +135,7 @@ class Fault:
 
     async def send_body(self, request: web.Request, body: bytes) -> web.StreamResponse:
         """Send ``body`` with this body fault applied."""
-        from ._server import _COMMON_HEADERS
+        from ._http import _COMMON_HEADERS
 
         resp = web.StreamResponse(status=200, headers=_COMMON_HEADERS)
         resp.content_type = "application/json"

@@ -13,236 +13,70 @@ as lists, as ``__placeholders__`` or absent; pending objects (state 99); integer
 
 from __future__ import annotations
 
-import random
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, overload
+from typing import overload
 
 import msgspec
 
-from ._data import TZ, Network, Record
+from ._data import Network, Record
+from ._monitoring_facts import (
+    _ACTIONS,
+    _CHECK_COMMANDS,
+    _GPON_MODELS,
+    _PROFILES,
+    _TXRX_LIMITS,
+    _VENDORS,
+    DRIFT_KINDS,
+    TXRX_METRICS,
+    HostFacts,
+    _floats,
+    _iso,
+)
+from ._monitoring_generate import generate_facts
+from ._monitoring_samples import SAMPLE_HOSTS
 
 __all__ = ["DRIFT_KINDS", "TXRX_METRICS", "HostFacts", "MonitoringData"]
 
 _ENCODER = msgspec.json.Encoder(order="sorted")  # the real answers have their keys sorted
 
-TXRX_METRICS = ("dnrx", "uptx", "uprx", "dnatt", "upatt", "pondesv")
-#: (critical, max, min, warning) per txrx metric, from the vendor's sample.
-_TXRX_LIMITS = {
-    "dnrx": (-8.0, 5.0, -49.0, -11.0),
-    "uptx": (16.0, 15.0, -10.0, 15.0),
-    "uprx": (-9.0, 5.0, -49.0, -12.0),
-    "dnatt": (50.0, 60.0, 1.0, 30.0),
-    "upatt": (50.0, 60.0, 1.0, 30.0),
-    "pondesv": (4.0, 10.0, -10.0, 2.0),
-}
-DRIFT_KINDS = ("list", "placeholder", "absent", "pending", "floats", "uom_null", "no_micro")
-_OLTS = ("CAR-OLT01", "CAR-OLT02", "SMR-OLT03", "OLT01", "OLT02", "OLT03", "OLT04")
-_REGSTATES = (
-    ("online",),
-    ("offline",),
-    ("alarm", "losi", "offline"),
-    ("alarm", "lofi", "offline"),
-    ("dyinggasp", "offline"),
-    ("losi", "offline"),
-)
-_REGSTATE_WEIGHTS = (0.80, 0.07, 0.05, 0.02, 0.04, 0.02)
-_VENDORS = {"48575443": "Huawei", "414c434c": "ALCL", "46485454": "FiberHome"}
-_GPON_MODELS = (("HG8245H", "48575443"), ("EG8145V5", "48575443"), ("G-0425G-C", "414c434c"), ("HG6144F", "46485454"))
-_PROFILES = {i: (f"{mb} MB", f"{mb}M", f"{mb}M") for i, mb in enumerate((30, 50, 100, 200, 300, 400, 600, 1000), 1)}
-_ACTIONS = ["diagnostic", "factory", "reboot", "reconfig", "reprovision", "unprovision"]
-_CHECK_COMMANDS = {"txrx": "check_txrx", "dhcp": "check_dhcp", "provision": "check_provision", "tr069": "check_tr069"}
-_NOW = datetime(2025, 8, 8, 9, 23, 21, tzinfo=TZ).timestamp()
-
-
-@dataclass(slots=True)
-class HostFacts:
-    """What the simulator knows about one host; everything else in its JSON derives from these."""
-
-    index: int
-    cpe_id: int
-    name: str
-    tech: str
-    groups: tuple[str, ...]
-    services: tuple[str, ...]
-    olt: str
-    pon: tuple[int, int, int]
-    onu: int
-    states: tuple[str, ...]  # canonical registration states, main one first
-    ip: str
-    latency: int
-    checked: float  # epoch of the last check
-    changed: float  # epoch of the last state change
-    dnbw: float
-    upbw: float
-    txrx: tuple[float, ...]
-    handled: bool
-    drift: frozenset[str]
-    topology: str
-
-    @property
-    def pending(self) -> bool:
-        return "pending" in self.drift
-
-    @property
-    def state(self) -> int:
-        """Host state: 0 up, 1 down, 99 pending."""
-        if self.pending:
-            return 99
-        return 0 if self.states[0] == "online" and "placeholder" not in self.drift else 1
-
-    @property
-    def regtag(self) -> str:
-        return f"{self.olt}-{self.pon[0]}/{self.pon[1]}/{self.pon[2]}"
-
-    @property
-    def regid(self) -> str:
-        return f"{self.pon[0]}/{self.pon[1]}/{self.pon[2]}-{self.onu}"
-
-    def exposed_states(self) -> tuple[str, ...]:
-        """The registration states as this host's JSON shows them (what regstate= matches)."""
-        if self.drift & {"placeholder", "absent"}:
-            return ()
-        return self.states if "list" in self.drift else self.states[:1]
-
-    def exposed_tags(self) -> tuple[str, ...]:
-        if self.drift & {"placeholder", "absent"}:
-            return ()
-        return (self.regtag, self.olt) if "list" in self.drift else (self.regtag,)
-
-    def exposed_host(self) -> str | None:
-        return None if self.drift & {"placeholder", "absent"} else self.olt
-
-    def txrx_state(self) -> int:
-        """State of the txrx service: warning above pondesv 2, critical above 4; unknown without data."""
-        if self.pending:
-            return 99
-        if not self.txrx:
-            return 3
-        pondesv = self.txrx[5]
-        return 2 if pondesv > 4.0 else 1 if pondesv > 2.0 else 0
-
-    def metrics(self, service: str | None) -> dict[str, float]:
-        """Perfdata values of the host (``None``) or one of its services, by metric name."""
-        if self.pending:
-            return {}
-        if service is None:
-            return {"dnbw": self.dnbw, "upbw": self.upbw}
-        if service == "txrx" and self.txrx:
-            return dict(zip(TXRX_METRICS, self.txrx, strict=True))
-        return {}
-
-
-def _iso(epoch: float, micro: bool) -> str:
-    stamp = datetime.fromtimestamp(epoch if micro else float(int(epoch)), TZ)
-    return stamp.isoformat()
-
-
-def _floats(value: Any) -> Any:
-    """Integers written as doubles, as Icinga did before 2.13 (``1`` becomes ``1.0``)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return float(value)
-    if isinstance(value, dict):
-        return {k: _floats(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_floats(v) for v in value]
-    return value
-
 
 class MonitoringData:
     """Monitoring objects for one simulated deployment (a snapshot of the network when created)."""
 
-    def __init__(self, network: Network, *, hosts: int | None = None, drift: float = 0.1, seed: int = 1) -> None:
+    def __init__(
+        self,
+        network: Network,
+        *,
+        hosts: int | None = None,
+        drift: float = 0.1,
+        seed: int = 1,
+        unregistered: float = 0.3,
+    ) -> None:
         if not 0.0 <= drift <= 1.0:
             raise ValueError("drift is a share between 0 and 1")
+        if not 0.0 <= unregistered <= 1.0:
+            raise ValueError("unregistered is a share between 0 and 1")
         self.network = network
         self.drift = drift
+        self.unregistered = unregistered
         self.seed = seed
         self.lock = threading.RLock()
         with network.lock:
             cpe_ids = list(network.ids("cpes"))
-            self._cpes = [network.cpes[i] for i in cpe_ids]
+            first = [i for i in SAMPLE_HOSTS if i in network.cpes]  # the samples' hosts lead the search order
+            rest = [i for i in cpe_ids if i not in SAMPLE_HOSTS]
+            self._cpes = [network.cpes[i] for i in first + rest]
         count = len(cpe_ids) if hosts is None else hosts
         if count < 0:
             raise ValueError("hosts must be 0 or more")
-        self.facts = self._generate(count)
+        self.facts = generate_facts(self._cpes, count, seed=seed, drift_share=drift, unregistered=unregistered)
         self.by_name = {f.name: f for f in self.facts}
         self.by_cpe = {f.cpe_id: f for f in self.facts}
         self._host_bytes: list[bytes | None] = [None] * count
         self._service_bytes: dict[tuple[int, int, bool], bytes] = {}
 
     # -- generation -----------------------------------------------------------------------------------
-
-    def _generate(self, count: int) -> list[HostFacts]:
-        rng = random.Random(self.seed * 7919 + 3)
-        rand = rng.random
-        cpes = self._cpes
-        next_id = (max((c["id"] for c in cpes), default=0)) + 1
-        weights = list(_REGSTATE_WEIGHTS)
-        facts: list[HostFacts] = []
-        for index in range(count):
-            if index < len(cpes):
-                cpe = cpes[index]
-                cpe_id, name, tech = int(cpe["id"]), str(cpe["cpename"]), str(cpe["tech"])
-                services = tuple(sorted(cpe["_services"]))
-                topology = str(cpe["topology"])
-                probe = bool(cpe["probe"])
-            else:
-                cpe_id, name, tech = next_id, f"cpe{next_id:04d}", "gpon"
-                next_id += 1
-                services = ("dhcp", "provision", "tr069", "txrx")
-                topology = f"NAP-{int(rand() * 400) + 1:04d}" if rand() < 0.4 else ""
-                probe = False
-            groups = (f"cpe{tech}", "cpeprobe") if probe else (f"cpe{tech}",)
-            states = rng.choices(_REGSTATES, weights)[0]
-            online = states[0] == "online"
-            drift: frozenset[str] = frozenset()
-            if rand() < self.drift:
-                kinds = {DRIFT_KINDS[int(rand() * len(DRIFT_KINDS))]}
-                if rand() < 0.3:
-                    kinds.add(DRIFT_KINDS[3 + int(rand() * 4)])  # plus one of the non-registration kinds
-                drift = frozenset(kinds)
-            txrx: tuple[float, ...] = ()
-            if "txrx" in services and online:
-                pondesv = round(rand() * 2.6 - 0.4 if rand() < 0.9 else 2.0 + rand() * 3.0, 2)
-                txrx = (
-                    round(-18.0 - rand() * 10.0, 2),
-                    round(1.5 + rand() * 2.0, 2),
-                    round(-20.0 - rand() * 9.0, 2),
-                    round(20.0 + rand() * 10.0, 2),
-                    round(20.0 + rand() * 10.0, 2),
-                    pondesv,
-                )
-            checked = _NOW - rand() * 86400.0
-            facts.append(
-                HostFacts(
-                    index=index,
-                    cpe_id=cpe_id,
-                    name=name,
-                    tech=tech,
-                    groups=groups,
-                    services=services,
-                    olt=_OLTS[int(rand() * len(_OLTS))],
-                    pon=(0, int(rand() * 16), int(rand() * 16)),
-                    onu=int(rand() * 64) + 1,
-                    states=states,
-                    ip=f"10.8.{int(rand() * 256)}.{int(rand() * 254) + 1}" if online else "0.0.0.0",
-                    latency=int(rand() * 1000),
-                    checked=float(int(checked)),
-                    changed=float(int(checked - rand() * 30 * 86400.0)),
-                    dnbw=round(rand() * 1_000_000.0, 1) if online else 0.0,
-                    upbw=round(rand() * 50_000.0, 1) if online else 0.0,
-                    txrx=txrx,
-                    handled=rand() < 0.2,
-                    drift=drift,
-                    topology=topology,
-                )
-            )
-        return facts
 
     # -- JSON -----------------------------------------------------------------------------------------
 
@@ -333,10 +167,10 @@ class MonitoringData:
         elif "absent" not in f.drift:
             listed = "list" in f.drift
             host_vars.update(
-                cpe_registration_host=f.olt,
+                cpe_registration_host=f.olt_label,
                 cpe_registration_id=f.regid,
                 cpe_registration_state=list(f.states) if listed else f.states[0],
-                cpe_registration_tags=[f.regtag, f.olt] if listed else f.regtag,
+                cpe_registration_tags=[f.regtag, f.olt_label] if listed else f.regtag,
             )
         return host_vars
 
@@ -419,7 +253,7 @@ class MonitoringData:
         elif "placeholder" in f.drift:
             output = "DOWN - not found"
         else:
-            output = f"{'/'.join(f.states)} {f.olt.split('-')[-1]}:{f.regid} {f.ip}"
+            output = f"{'/'.join(f.states)} {f.olt_label}:{f.regid} {f.ip}"
         attrs = self._common(f, state, {0: "up", 1: "down", 99: "pending"}[state], output, 86400)
         attrs["check_command"] = "check_cpe"
         attrs["perfdata"] = self._perfdata(f, None)
@@ -455,7 +289,9 @@ class MonitoringData:
         attrs["service_name"] = service
         if with_vars:
             attrs["vars"] = self.host_vars(f)
-        obj: Record = {"attrs": attrs, "joins": {}, "meta": {}, "name": f"{f.name}!{service}", "type": "Service"}
+        obj: Record = {"attrs": attrs, "meta": {}, "name": f"{f.name}!{service}", "type": "Service"}
+        if with_vars:  # a service joined into its host (``joins=services``) carries no vars and no joins
+            obj["joins"] = {}
         return _floats(obj) if "floats" in f.drift else obj
 
     def host_detail(self, f: HostFacts) -> Record:
@@ -485,9 +321,9 @@ class MonitoringData:
             start = f.checked + f.latency / 1000.0
             attrs["last_check_result"] = {
                 "command": None,
-                "execution_end": _iso(start + 0.4, True),
+                "execution_end": _iso(start, True),
                 "execution_start": _iso(start, True),
-                "execution_time": 0.4,
+                "execution_time": 0,  # an int, as in the Postman sample
                 "output": full["output"],
                 "schedule_start": _iso(f.checked, True),
                 "state": full["state"],

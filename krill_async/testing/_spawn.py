@@ -23,6 +23,9 @@ _OPTIONS = {
     "max_limit": "--max-limit",
     "links": "--links",
     "internal_origin": "--internal-origin",
+    "monitoring_links": "--monitoring-links",
+    "cpe_links": "--cpe-links",
+    "monitoring_unregistered": "--monitoring-unregistered",
     "access_token_lifetime": "--token-lifetime",
     "refresh_token_lifetime": "--refresh-token-lifetime",
     "host": "--host",
@@ -44,6 +47,9 @@ def _command(config: dict[str, Any]) -> list[str]:
         elif name == "faults":  # [{"kind": "reset", "rate": 0.05, "path": "/isp/cpes"}, ...]
             for fault in value:
                 args += ["--fault", f"{fault['kind']}:{fault.get('rate', 1.0)}:{fault.get('path', '')}"]
+        elif name == "strict":
+            if not value:
+                args.append("--lenient")
         elif name == "latency":
             args += ["--latency-ms", repr(float(value) * 1000.0)]
         elif name in _OPTIONS:

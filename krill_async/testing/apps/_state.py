@@ -126,7 +126,7 @@ def app_state(sim: KrillSimulator) -> AppState:
 async def paginate_relative(req: AppRequest, records: list[Any], *, allow: str | None = None) -> web.StreamResponse:
     """A DRF page whose ``next``/``previous`` are relative (``/api/v2/rubik/services/?limit=5&offset=10``),
     as Rubik answers whatever the link mode."""
-    from .._server import _ENCODER, envelope
+    from .._http import _ENCODER, envelope
 
     cfg = req.sim.config
     limit, offset = limit_offset(req.query, cfg.default_page_size, cfg.max_limit)

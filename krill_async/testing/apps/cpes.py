@@ -18,7 +18,9 @@ from aiohttp import web
 
 from .._apps import AppRequest, register_app
 from .._data import TZ
+from ._monitoring_views import cpe_info
 from ._state import ActionCall, Table, app_state, serve_table
+from .monitoring import monitoring_data
 
 _ACTIONS = {
     "reboot": "reboot",
@@ -182,17 +184,12 @@ async def _link(req: AppRequest, cpe: dict[str, Any], name: str) -> web.StreamRe
         )
     if name == "links":
         return req.respond({"topology": cpe["topology"], "parents": [], "children": []})
-    if name == "info":
-        return req.respond(
-            {
-                "state": "up" if online else "down",
-                "state_id": 0 if online else 1,
-                "output": f"{'online' if online else 'offline'} OLT01:0/5/{cpe['id'] % 16}-{cpe['id'] % 64} 0.0.0.0",
-                "uptime": 3600 * (cpe["id"] % 240),
-                "ips": [],
-                "alarms": [],
-            }
-        )
+    if name == "info":  # the CPE's own link to its live info: monitoring's /monitoring/cpes/{id}/info
+        data = monitoring_data(sim)
+        f = data.by_cpe.get(cpe["id"])
+        if f is None:
+            req.not_found()
+        return req.respond(cpe_info(data, f))
     if not cpe["has_tr069"]:
         req.fail(404, {"detail": "Not found."})
     return req.respond(

@@ -1,5 +1,7 @@
-"""``/api/v2/gpon/`` and ``/api/v2/installer/``: ONUs of the network's GPON CPEs placed on three OLTs,
-ONU status per PON port, and ONUs waiting to be configured.
+"""``/api/v2/gpon/`` and ``/api/v2/installer/``: ONU status per PON port and ONUs waiting to be configured.
+
+The ONUs are monitoring's registered GPON hosts, each on the port monitoring's registration names (one
+position per CPE, states agreeing); OLTs are named in full (``SMR-OLT03``) or by monitoring's label.
 
 Frame, slot and port are matched exactly as the OLT spells them (frame ``0``, slot and port two
 digits: ``/frames/0/slots/05/ports/15/``); another spelling is a 404, like an unknown port.
@@ -16,38 +18,37 @@ from aiohttp import web
 
 from .._apps import AppRequest, register_app
 from .._data import TZ
+from .._monitoring_facts import OLTS
 from ._state import ActionCall, Table, app_state, filter_records, serve_table
-
-_OLTS = ("OLT01", "OLT02", "oltCEEIM")
-
-
-def _position(cpe_id: int) -> tuple[str, str, str, str, int]:
-    """Where a GPON CPE hangs: OLT, frame, slot, port (as the OLT spells them) and ONU number."""
-    return _OLTS[cpe_id % 3], "0", f"{1 + cpe_id % 16:02d}", f"{cpe_id // 7 % 16:02d}", cpe_id % 64
+from .monitoring import monitoring_data
 
 
-def _ports(sim: Any) -> dict[tuple[str, str, str, str], list[dict[str, Any]]]:
-    rng = random.Random(f"{sim.config.seed}:gpon")
-    ports: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
-    now = datetime(2025, 3, 1, 12, 0, tzinfo=TZ)
-    for cpe in sim.network.cpes.values():
-        if cpe["tech"] != "gpon":
+def _ports(sim: Any) -> dict[tuple[str, int, int, int], list[dict[str, Any]]]:
+    """Every registered GPON host of monitoring, on the port where monitoring says it is (one source of
+    truth: ``HostFacts``), with its ONU status agreeing with monitoring's registration state."""
+    ports: dict[tuple[str, int, int, int], list[dict[str, Any]]] = {}
+    data = monitoring_data(sim)
+    network = sim.network
+    for f in data.facts:
+        if f.tech != "gpon" or not f.registered:
             continue
-        olt, frame, slot, port, onu = _position(cpe["id"])
-        online = cpe["active"] and rng.random() < 0.9
-        down = now - timedelta(hours=rng.randrange(1, 900))
-        ports.setdefault((olt, frame, slot, port), []).append(
+        cpe = network.cpes.get(f.cpe_id)
+        online = f.states[0] == "online" and not f.pending
+        down = datetime.fromtimestamp(f.changed, TZ)
+        host_vars = data.host_vars(f)["administrative_info"]
+        dnrx, uptx = (f.txrx[0], f.txrx[1]) if f.txrx and online else (None, None)
+        ports.setdefault((f.olt, *f.pon), []).append(
             {
-                "onu_id": onu,
-                "type": cpe["model"],
-                "sn": cpe["sn"],
-                "desc": cpe["cpename"],
+                "onu_id": f.onu,
+                "type": host_vars["model"],
+                "sn": host_vars["sn"],
+                "desc": cpe["cpename"] if cpe is not None else f.name,
                 "status": "online" if online else "offline",
-                "registration_state": "online" if online else rng.choice(["losi", "dyinggasp", "offline"]),
+                "registration_state": f.states[0],
                 "last_up_time": (down + timedelta(minutes=3)).isoformat() if online else None,
                 "last_down_time": down.isoformat(),
-                "dnrx": round(rng.uniform(-27, -15), 2) if online else None,
-                "uptx": round(rng.uniform(1, 4), 2) if online else None,
+                "dnrx": dnrx,
+                "uptx": uptx,
             }
         )
     for onus in ports.values():
@@ -55,11 +56,27 @@ def _ports(sim: Any) -> dict[tuple[str, str, str, str], list[dict[str, Any]]]:
     return ports
 
 
+def resolve_olt(name: str) -> str | None:
+    """The OLT a path names, by its full name or by the label monitoring shows (when only one OLT has it)."""
+    if name in OLTS:
+        return name
+    named = [olt for olt, label in OLTS.items() if label == name]
+    return named[0] if len(named) == 1 else None
+
+
+def _number(text: str, width: int) -> int | None:
+    """A frame (``0``) or slot/port (``05``) number as the OLT spells it; another spelling is None."""
+    if not text.isdigit() or text != f"{int(text):0{width}d}" or int(text) > 15:
+        return None
+    return int(text)
+
+
 def _unconfigured(sim: Any) -> Table:
     rng = random.Random(f"{sim.config.seed}:gpon-unconfigured")
     records = []
+    olts = list(OLTS)
     for n in range(1, 7):
-        olt = _OLTS[n % 3]
+        olt = olts[n % len(olts)]
         records.append(
             {
                 "id": n,
@@ -105,10 +122,11 @@ async def handle_gpon(req: AppRequest) -> web.StreamResponse:
             req.not_allowed()
         state = app_state(req.sim)
         ports = state.table("gpon-ports", lambda: _ports(req.sim))
-        key = (parts[1], parts[3], parts[5], parts[7])
-        if parts[1] not in _OLTS or key not in ports:
+        olt = resolve_olt(parts[1])
+        frame, slot, port = _number(parts[3], 1), _number(parts[5], 2), _number(parts[7], 2)
+        if olt is None or frame is None or slot is None or port is None:
             req.not_found()
-        return req.respond(ports[key])
+        return req.respond(ports.get((olt, frame, slot, port), []))
     req.not_found()
 
 
@@ -128,16 +146,13 @@ async def handle_installer(req: AppRequest) -> web.StreamResponse:
         if len(parts) == 2:
             return req.respond(cpe, allow="GET, HEAD, OPTIONS")
         if parts[2:] == ["info"]:
-            olt, frame, slot, port, onu = _position(cpe["id"])
-            online = cpe["active"] and cpe["access"]
-            where = f"{frame}/{int(slot)}/{int(port)}-{onu}"
-            return req.respond(
-                {
-                    "state": "up" if online else "down",
-                    "output": f"{'online' if online else 'offline'} {olt}:{where} 0.0.0.0",
-                    "registration": {"host": olt, "id": where},
-                }
-            )
+            f = monitoring_data(req.sim).by_cpe.get(cpe["id"])
+            if f is None:
+                req.not_found()
+            online = f.state == 0
+            registration = {"host": f.olt_label, "id": f.regid} if f.registered else {"host": "", "id": ""}
+            output = f"{'/'.join(f.states)} {f.olt_label}:{f.regid} {f.ip}" if f.registered else "DOWN - not found"
+            return req.respond({"state": "up" if online else "down", "output": output, "registration": registration})
     if parts and parts[0] == "cpes":
         req.not_allowed()
     req.not_found()

@@ -16,13 +16,14 @@ import math
 import re
 import threading
 import weakref
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from .._apps import AppRequest, register_app
-from .._monitoring_data import TXRX_METRICS, HostFacts, MonitoringData, ObjectList
+from .._monitoring_data import HostFacts, MonitoringData, ObjectList
+from ._monitoring_views import cpe_info, datasets, graphs, summary
 
 if TYPE_CHECKING:
     from .._server import KrillSimulator
@@ -52,6 +53,7 @@ def monitoring_data(sim: KrillSimulator) -> MonitoringData:
                 hosts=cfg.monitoring_hosts,
                 drift=cfg.monitoring_drift,
                 seed=cfg.seed,
+                unregistered=cfg.monitoring_unregistered,
             )
             _DATA[sim] = data
         return data
@@ -143,10 +145,10 @@ def _host_matches(data: MonitoringData, f: HostFacts, filters: tuple[Any, ...]) 
             if item[1] not in f.exposed_states():
                 return False
         elif kind == "regtag":
-            if item[1] not in f.exposed_tags():
+            if not f.matches_regtag(item[1]):
                 return False
         elif kind == "reghost":
-            if f.exposed_host() != item[1]:
+            if not f.matches_reghost(item[1]):
                 return False
         elif kind == "hostgroups":
             if not item[1] & set(f.groups):
@@ -210,15 +212,16 @@ async def _search(req: AppRequest) -> web.StreamResponse:
 
 async def _paginate_chunked(req: AppRequest, records: ObjectList) -> web.StreamResponse:
     """Like ``req.paginate`` but with chunked transfer encoding and ~128 KB flushes (Icinga 2.16 style)."""
+    from .._http import _COMMON_HEADERS, envelope
     from .._query import limit_offset, page_links
-    from .._server import _COMMON_HEADERS, envelope
 
     cfg = req.sim.config
     limit, offset = limit_offset(req.query, cfg.default_page_size, cfg.max_limit)
     count = len(records)
     page = records[offset : offset + limit] if offset <= count else []
     raw_path = req.request.raw_path.partition("?")[0]
-    nxt, prev = page_links(req.sim._link_base(req.request, raw_path), req.raw_query, count, limit, offset)
+    base = req.sim._link_base(req.request, raw_path, cfg.monitoring_links)
+    nxt, prev = page_links(base, req.raw_query, count, limit, offset)
     body = envelope(count, nxt, prev, b",".join(page))
     resp = web.StreamResponse(status=200, headers=_COMMON_HEADERS)
     resp.content_type = "application/json"
@@ -242,199 +245,6 @@ def _find_host(req: AppRequest, data: MonitoringData, name: str | None) -> HostF
     return f
 
 
-def _cpe_info(data: MonitoringData, f: HostFacts) -> dict[str, Any]:
-    up = f.state == 0
-    host = data.host_attrs(f)
-    admin = host["vars"]["administrative_info"]
-    alarms: list[dict[str, Any]] = []
-    if f.txrx and f.txrx_state() in (1, 2):
-        alarms.append(
-            {
-                "level": "warning",
-                "type": "servicequality",
-                "admin_status": "init",
-                "name": "pondesv",
-                "extra": f"pondesv={f.txrx[5]:.2f}",
-            }
-        )
-    if "alarm" in f.states:
-        alarms.append(
-            {"level": "warning", "type": "processerror", "admin_status": "init", "name": f.states[1], "extra": ""}
-        )
-    slot, port = f.pon[1], f.pon[2]
-    perfdatas: list[dict[str, Any]] = [
-        {
-            "metric": name,
-            "value": value,
-            "uom": "dB" if name.endswith("att") or name == "pondesv" else "dBm",
-            "min": -50.0,
-            "max": 10.0,
-            "thresholds": [],
-            "items": [],
-        }
-        for name, value in f.metrics("txrx").items()
-    ]
-    profile = admin["profile_downstream"]
-    return {
-        "state": "up" if up else "down",
-        "state_id": 0 if up else 1,
-        "output": host["output"] or "Offline!",
-        "uptime": int(f.latency * 977) if up else 0,
-        "dnbw": f.dnbw,
-        "upbw": f.upbw,
-        "ips": [f.ip] if up else [],
-        "distance": 1200 + f.onu * 37 if up else -1,
-        "alarms": alarms,
-        "registration": {
-            "host": f.olt,
-            "id": f.regid,
-            "last_down_time": None if up else datetime.fromtimestamp(f.changed, timezone.utc).isoformat(),
-            "related_services": [f"onug-{f.olt.lower()}0/{slot:02d}/{port:02d}"],
-            "states": list(f.states),
-            "tags": [f.regtag, f.olt],
-        },
-        "services": {"txrx": {"output": "OK" if up else "UNKNOWN", "state_id": 0 if up else 3, "perfdatas": perfdatas}},
-        "tech": {
-            "line_profile": admin["line_profile"],
-            "service_profile": "internet",
-            "type_name": admin["model"],
-            "service_ports": [
-                {
-                    "id": f.cpe_id,
-                    "user_vlan": 100,
-                    "service_vlan": 100,
-                    "native_vlan": 100,
-                    "inbound_traffic_table_name": profile,
-                    "outbound_traffic_table_name": profile,
-                }
-            ],
-        },
-    }
-
-
-def _graphs(f: HostFacts, service: str | None) -> list[dict[str, Any]]:
-    def line(label: str, measurement: str, metric: str, uom: str, **limits: float | None) -> dict[str, Any]:
-        base: dict[str, Any] = {"critical": None, "max": None, "min": None, "warning": None}
-        base.update(limits)
-        return {
-            "label": label,
-            "measurement": measurement,
-            "metric": metric,
-            "uom": uom,
-            "error": None,
-            "percentile": None,
-            "operator": None,
-            "color_index": None,
-            **base,
-        }
-
-    graphs: list[dict[str, Any]] = []
-    if service is None:
-        graphs.append(
-            {
-                "group": "cpe",
-                "severity": 0,
-                "title": "Bandwidth",
-                "type": "LineChart",
-                "weight": 1,
-                "range": "24h",
-                "datasets": [line("Download", "check_cpe", "dnbw", "bps"), line("Upload", "check_cpe", "upbw", "bps")],
-            }
-        )
-    if "txrx" in f.services and service in (None, "txrx"):
-        datasets = [
-            line(name, "check_txrx", name, "null" if name == "pondesv" else "dBm", warning=w, critical=c)
-            for name, (w, c) in zip(
-                TXRX_METRICS, ((-11, -8), (15, 16), (-12, -9), (30, 50), (30, 50), (2, 4)), strict=True
-            )
-        ]
-        graphs.append(
-            {
-                "group": "txrx",
-                "severity": f.txrx_state() if f.txrx else 0,
-                "title": "Tx/Rx",
-                "type": "LineChart",
-                "weight": 2,
-                "range": "24h",
-                "datasets": datasets,
-            }
-        )
-    return graphs
-
-
-def _seconds(spec: Any) -> int | None:
-    match = _TIMESPEC.match(spec) if isinstance(spec, str) else None
-    if match is None:
-        return None
-    return int(match[1]) * {"m": 60, "h": 3600, "d": 86400}[match[2]]
-
-
-async def _datasets(req: AppRequest, data: MonitoringData) -> web.StreamResponse:
-    body = await req.json_body()
-    if not isinstance(body, dict):
-        req.fail(400, {"non_field_errors": ["Invalid data. Expected a dictionary."]})
-    errors: dict[str, list[str]] = {}
-    start, end = _seconds(body.get("start", "24h")), _seconds(body.get("end", "0m"))
-    if start is None:
-        errors["start"] = ["Invalid time range: use <n>m, <n>h or <n>d."]
-    if end is None:
-        errors["end"] = ["Invalid time range: use <n>m, <n>h or <n>d."]
-    metrics = body.get("metrics")
-    if not isinstance(metrics, list) or not metrics:
-        errors["metrics"] = ["This field is required."]
-    if not isinstance(body.get("host_name"), str):
-        errors["host_name"] = ["This field is required."]
-    if errors:
-        req.fail(400, errors)
-    assert start is not None and end is not None and isinstance(metrics, list)
-    span = max(start - end, 60)
-    step = max(span // 6, 60)
-    first = _NOW_UTC - timedelta(seconds=start)
-    result: dict[str, list[dict[str, Any]]] = {}
-    for wanted in metrics:
-        if not isinstance(wanted, dict) or not wanted.get("measurement") or not wanted.get("metric"):
-            req.fail(400, {"metrics": ["Each metric needs measurement and metric."]})
-        host = wanted.get("host_name") or body["host_name"]
-        service = wanted.get("service_name", body.get("service_name"))
-        f = data.by_name.get(host)
-        value = (f.metrics(service).get(wanted["metric"]) if f is not None else None) if service != "" else None
-        if f is not None and value is None:
-            value = f.metrics(None).get(wanted["metric"])
-        points = []
-        for n in range(span // step + 1):
-            when = first + timedelta(seconds=n * step)
-            wobble = ((n * 7919 + len(host)) % 11 - 5) / 100.0
-            points.append(
-                {
-                    "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "value": None if value is None else round(value + wobble * abs(value or 1.0), 2),
-                    "unit": None,
-                }
-            )
-        result[f"{wanted['measurement']}__{host}__{service}__{wanted['metric']}"] = points
-    return req.respond(result, allow="POST, OPTIONS")
-
-
-def _summary(data: MonitoringData) -> dict[str, Any]:
-    hosts = {"up": 0, "down": 0, "unreachable": 0, "pending": 0}
-    services = {"ok": 0, "warning": 0, "critical": 0, "unknown": 0, "pending": 0}
-    host_names = {0: "up", 1: "down", 99: "pending"}
-    service_names = {0: "ok", 1: "warning", 2: "critical", 3: "unknown", 99: "pending"}
-    problems = handled = 0
-    for f in data.facts:
-        hosts[host_names[f.state]] += 1
-        if f.state == 1:
-            problems += 1
-            handled += f.handled
-        for name in f.services:
-            state = f.txrx_state() if name == "txrx" else (99 if f.pending else 0)
-            services[service_names[state]] += 1
-    return {
-        "hosts": {**hosts, "total": len(data.facts), "problems": problems, "handled": handled},
-        "services": {**services, "total": sum(services.values())},
-    }
-
-
 async def handle(req: AppRequest) -> web.StreamResponse:
     parts = req.parts
     data = monitoring_data(req.sim)
@@ -442,7 +252,7 @@ async def handle(req: AppRequest) -> web.StreamResponse:
     if parts == ["datasets"]:
         if method != "POST":
             req.not_allowed()
-        return await _datasets(req, data)
+        return await datasets(req, data)
     if method not in ("GET", "HEAD"):
         req.not_allowed()
     if parts == ["search"]:
@@ -456,15 +266,15 @@ async def handle(req: AppRequest) -> web.StreamResponse:
         delay = req.sim.config.monitoring_live_delay
         if delay:
             await asyncio.sleep(delay)  # a live query of the OLT
-        return req.respond(_cpe_info(data, f), allow="GET, HEAD, OPTIONS")
+        return req.respond(cpe_info(data, f), allow="GET, HEAD, OPTIONS")
     if parts == ["graphs"]:
         name = req.query.get("host_name")
         if not name:
             req.fail(400, {"host_name": ["This field is required."]})
         f = _find_host(req, data, name)
-        return req.respond({"graphs": _graphs(f, req.query.get("service_name") or None)}, allow="GET, HEAD, OPTIONS")
+        return req.respond({"graphs": graphs(f, req.query.get("service_name") or None)}, allow="GET, HEAD, OPTIONS")
     if parts == ["status", "summary"]:
-        return req.respond(_summary(data), allow="GET, HEAD, OPTIONS")
+        return req.respond(summary(data), allow="GET, HEAD, OPTIONS")
     if parts == ["hostgroups"]:
         counts: dict[str, int] = {}
         for f in data.facts:
