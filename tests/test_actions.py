@@ -37,14 +37,6 @@ from ._samples import V2_CPES_BODY, postman_links, v2_cpe
 pytestmark = pytest.mark.anyio
 
 AUTH = ("usuario", "contraseña")
-CLIENT_ISP_FALLBACK = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "client bug shown by the strict simulator: for a bare id the client sends /api/v2/isp/cpes/{id}/<x>, "
-        "but the vendor's layout (overview, 2025 data; the simulator's default) is /api/v2/cpes/{id}/<x>; "
-        "the client learning the layout is another item of issue #11"
-    ),
-)
 
 
 def sample_cpe(**changes: Any) -> Cpe:
@@ -205,7 +197,6 @@ async def test_unknown_action_and_bad_ids_fail_before_sending(krill_simulator: K
 # ------------------------------------------------------------------------------------------ over the simulator
 
 
-@CLIENT_ISP_FALLBACK
 async def test_record_links_and_fallback_reach_the_same_cpe(krill_simulator: KrillSimulator) -> None:
     sim = krill_simulator
     target = next(c for c in sim.network.cpes.values() if not c["disable_provision"])
@@ -213,21 +204,20 @@ async def test_record_links_and_fallback_reach_the_same_cpe(krill_simulator: Kri
         cpe = await krill.isp.cpes.get(target["id"])
         by_record = await krill.isp.cpes.unprovision(cpe)
         by_id = await krill.isp.cpes.unprovision(target["id"])  # the layout learnt from the record
-        krill.isp.cpes.path_template = "/api/v2/isp/cpes/{id}/{segment}"  # forced
-        by_template = await krill.isp.cpes.unprovision(str(target["id"]))
+        krill.isp.cpes.path_template = "/api/v2/isp/cpes/{id}/{segment}"  # forced: not this server's layout
+        with pytest.raises(NotFound):
+            await krill.isp.cpes.unprovision(str(target["id"]))  # a forced template's 404 is final
     calls = app_state(sim).actions_on(target["id"])
     assert [c.path for c in calls] == [
         f"/api/v2/cpes/{target['id']}/unprovision",
         f"/api/v2/cpes/{target['id']}/unprovision",
-        f"/api/v2/isp/cpes/{target['id']}/unprovision",
     ]
     assert all(c.method == "POST" and c.status == 202 for c in calls)
-    assert (
-        by_record.message == by_id.message == by_template.message == f"{target['cpename']} unprovisioned from the OLT"
-    )
+    assert by_record.message == by_id.message == f"{target['cpename']} unprovisioned from the OLT"
+    posts = [r for r in sim.requests if r.method == "POST" and r.path_qs.endswith("/unprovision")]
+    assert [r.path_qs for r in posts][-1] == f"/api/v2/isp/cpes/{target['id']}/unprovision"  # sent once, not retried
 
 
-@CLIENT_ISP_FALLBACK
 async def test_refused_action_raises_the_typed_error(krill_simulator: KrillSimulator) -> None:
     sim = krill_simulator
     target = sorted(sim.network.cpes)[0]
@@ -239,7 +229,6 @@ async def test_refused_action_raises_the_typed_error(krill_simulator: KrillSimul
             await krill.isp.cpes.reboot(999_999)
 
 
-@CLIENT_ISP_FALLBACK
 async def test_links_on_the_resource_and_on_a_fetched_record(krill_simulator: KrillSimulator) -> None:
     sim = krill_simulator
     target = next(c for c in sim.network.cpes.values() if sim.network.potses_of(c["id"]) and c["has_tr069"])
@@ -275,7 +264,6 @@ async def test_links_on_the_resource_and_on_a_fetched_record(krill_simulator: Kr
     assert not [p for p in paths if re.match(r"/api/v2/isp/cpes/\d+/\w", p)]  # never the other layout
 
 
-@CLIENT_ISP_FALLBACK
 async def test_bulk_reports_every_cpe_once_with_a_share_failing(krill_simulator_factory: Any) -> None:
     sim: KrillSimulator = krill_simulator_factory(cpes=60)
     ids = sorted(sim.network.cpes)[:30]
@@ -305,7 +293,6 @@ async def test_bulk_reports_every_cpe_once_with_a_share_failing(krill_simulator_
         report.raise_for_failures()
 
 
-@CLIENT_ISP_FALLBACK
 async def test_bulk_all_ok_and_empty(krill_simulator: KrillSimulator) -> None:
     ids = [i for i, c in krill_simulator.network.cpes.items() if c["has_tr069"]][:5]
     async with Krill(krill_simulator.url, auth=AUTH) as krill:

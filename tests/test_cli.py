@@ -543,16 +543,8 @@ def _actionable(sim: KrillSimulator, count: int) -> list[int]:
     return good[:count]
 
 
-CLIENT_ISP_FALLBACK = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "client bug shown by the strict simulator: `krill action reboot <id>` sends /api/v2/isp/cpes/{id}/reboot, "
-        "but the vendor's layout (the simulator's default) is /api/v2/cpes/{id}/reboot"
-    ),
-)
 
 
-@CLIENT_ISP_FALLBACK
 def test_an_action_asks_first(small: KrillSimulator) -> None:
     cpe = _actionable(small, 1)[0]
     declined = krill("action", "reboot", str(cpe), env=_env(small), stdin=b"n\n")
@@ -565,7 +557,6 @@ def test_an_action_asks_first(small: KrillSimulator) -> None:
     assert [a.action for a in app_state(small).actions_on(cpe)] == ["reboot"]
 
 
-@CLIENT_ISP_FALLBACK
 def test_bulk_actions_from_a_file_report_each_cpe_once(small: KrillSimulator, tmp_path: Path) -> None:
     first, second, third = _actionable(small, 3)
     app_state(small).action_failures[second] = (500, {"detail": "OLT timeout"})
@@ -606,7 +597,6 @@ def test_ids_from_a_search_export(small: KrillSimulator, tmp_path: Path) -> None
     assert all(r["action"] == "reboot" for r in rows)
 
 
-@CLIENT_ISP_FALLBACK
 @pytest.mark.skipif(not POSIX, reason="SIGINT is sent with os.kill")
 def test_ctrl_c_during_a_bulk_action_sends_nothing_more_and_reports_what_was_sent(
     krill_simulator_factory: Callable[..., KrillSimulator], tmp_path: Path
@@ -635,7 +625,6 @@ def test_ctrl_c_during_a_bulk_action_sends_nothing_more_and_reports_what_was_sen
     assert f"interrupted: reboot: {len(reported)} acknowledged, 0 failed, {400 - len(reported)} not sent" in summary
 
 
-@CLIENT_ISP_FALLBACK
 def test_ids_on_stdin_need_yes(small: KrillSimulator) -> None:
     cpe = _actionable(small, 1)[0]
     refused = krill("action", "reboot", "--ids-from", "-", env=_env(small), stdin=f"{cpe}\n".encode())

@@ -60,20 +60,7 @@ def prelude(sim: KrillSimulator) -> dict[str, Any]:
     }
 
 
-CLIENT_ISP_FALLBACK = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "client bug shown by the strict simulator: krill.isp.cpes.factory(350) with a bare id sends "
-        "/api/v2/isp/cpes/350/factory, but the vendor's layout (the simulator's default) is /api/v2/cpes/350/factory"
-    ),
-)
-
-
-def _page_params() -> list[Any]:
-    return [pytest.param(p, marks=CLIENT_ISP_FALLBACK) if p.name == "actions.md" else p for p in pages_with_code()]
-
-
-@pytest.mark.parametrize("page", _page_params(), ids=lambda p: p.name)
+@pytest.mark.parametrize("page", pages_with_code(), ids=lambda p: p.name)
 def test_page_examples_run(page: Path, simulator: KrillSimulator) -> None:
     simulator.clear_faults()
     namespace = prelude(simulator)
