@@ -19,7 +19,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import msgspec
 
-from ._base import Record
+from ._base import UNSET, Record, seal_records
 
 __all__ = [
     "AdministrativeInfo",
@@ -99,13 +99,13 @@ def _flag(value: Flag) -> bool | None:
 class PerfData(Record):
     """One performance metric of a check (``dnrx``, ``pondesv``, ``dnbw``...). ``uom`` ``"null"`` means none."""
 
-    name: str | None = None
-    value: float | None = None
-    uom: str | None = None
-    min: float | None = None
-    max: float | None = None
-    warning: float | None = None
-    critical: float | None = None
+    name: str | None = UNSET
+    value: float | None = UNSET
+    uom: str | None = UNSET
+    min: float | None = UNSET
+    max: float | None = UNSET
+    warning: float | None = UNSET
+    critical: float | None = UNSET
 
     @property
     def unit(self) -> str | None:
@@ -119,36 +119,36 @@ class PerfData(Record):
 class AdministrativeInfo(Record):
     """``vars.administrative_info``: the CRM view of a CPE host (``id`` is the CPE's id in ``isp/cpes``)."""
 
-    id: int | None = None
-    sn: str | None = None
-    dsn: str | None = None
-    mac: str | None = None
-    tech: str | None = None
-    model: str | None = None
-    vendor: str | None = None
-    realm: str | None = None
-    access: bool | None = None
-    active: bool | None = None
-    tr069: bool | None = None
-    external_voip: bool | None = None
-    actions: tuple[str, ...] | None = None
-    services: tuple[str, ...] | None = None
-    potses: tuple[str, ...] | None = None
-    address: str | None = None
-    customer_address: str | None = None
-    customer_name: str | None = None
-    customer_external_id: str | None = None
-    address_profile: str | None = None
-    line_profile: str | None = None
-    tv_profile: str | None = None
-    voip_profile: str | None = None
-    profile_name: str | None = None
-    profile_downstream: str | None = None
-    profile_upstream: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    topology: str | None = None
-    notes: str | None = None
+    id: int | None = UNSET
+    sn: str | None = UNSET
+    dsn: str | None = UNSET
+    mac: str | None = UNSET
+    tech: str | None = UNSET
+    model: str | None = UNSET
+    vendor: str | None = UNSET
+    realm: str | None = UNSET
+    access: bool | None = UNSET
+    active: bool | None = UNSET
+    tr069: bool | None = UNSET
+    external_voip: bool | None = UNSET
+    actions: tuple[str, ...] | None = UNSET
+    services: tuple[str, ...] | None = UNSET
+    potses: tuple[str, ...] | None = UNSET
+    address: str | None = UNSET
+    customer_address: str | None = UNSET
+    customer_name: str | None = UNSET
+    customer_external_id: str | None = UNSET
+    address_profile: str | None = UNSET
+    line_profile: str | None = UNSET
+    tv_profile: str | None = UNSET
+    voip_profile: str | None = UNSET
+    profile_name: str | None = UNSET
+    profile_downstream: str | None = UNSET
+    profile_upstream: str | None = UNSET
+    latitude: float | None = UNSET
+    longitude: float | None = UNSET
+    topology: str | None = UNSET
+    notes: str | None = UNSET
 
 
 class PonPort(NamedTuple):
@@ -202,16 +202,16 @@ class HostVars(Record):
     """``attrs.vars`` of a CPE host (and of Service objects in search results). Custom vars not listed here
     are skipped: select them with a projection (``.select(x="attrs.vars.my_var")``) or ``model=dict``."""
 
-    type: str | None = None
-    vendor: str | None = None
-    model: str | None = None
-    business_impact: int | None = None
-    search: str | None = None
-    cpe_registration_host: str | tuple[str, ...] | None = None
-    cpe_registration_id: str | tuple[str, ...] | None = None
-    cpe_registration_state: str | tuple[str, ...] | None = None
-    cpe_registration_tags: str | tuple[str, ...] | None = None
-    administrative_info: AdministrativeInfo | None = None
+    type: str | None = UNSET
+    vendor: str | None = UNSET
+    model: str | None = UNSET
+    business_impact: int | None = UNSET
+    search: str | None = UNSET
+    cpe_registration_host: str | tuple[str, ...] | None = UNSET
+    cpe_registration_id: str | tuple[str, ...] | None = UNSET
+    cpe_registration_state: str | tuple[str, ...] | None = UNSET
+    cpe_registration_tags: str | tuple[str, ...] | None = UNSET
+    administrative_info: AdministrativeInfo | None = UNSET
 
     @property
     def registration(self) -> Registration:
@@ -230,15 +230,15 @@ class HostVars(Record):
 class CheckResult(Record):
     """``attrs.last_check_result`` (``/monitoring/hosts/{name}``); null on pending objects."""
 
-    command: Any = None
-    output: str | None = None
-    state: int | None = None
-    exit_status: int | None = None
-    execution_start: Timestamp = None
-    execution_end: Timestamp = None
-    schedule_start: Timestamp = None
-    schedule_end: Timestamp = None
-    execution_time: float | None = None
+    command: Any = UNSET
+    output: str | None = UNSET
+    state: int | None = UNSET
+    exit_status: int | None = UNSET
+    execution_start: Timestamp = UNSET
+    execution_end: Timestamp = UNSET
+    schedule_start: Timestamp = UNSET
+    schedule_end: Timestamp = UNSET
+    execution_time: float | None = UNSET
 
 
 class ObjectAttrs(Record):
@@ -247,44 +247,44 @@ class ObjectAttrs(Record):
     Flags are the server's 0/1 numbers; the ``is_*`` properties give booleans. ``state`` 99 is pending.
     """
 
-    host_name: str | None = None
-    service_name: str | None = None
-    address: str | None = None
-    check_command: str | None = None
-    check_period: str | None = None
-    check_interval: float | None = None
-    retry_interval: float | None = None
-    check_attempt: int | None = None
-    max_check_attempts: int | None = None
-    state: int | None = None
-    state_long: str | None = None
-    state_type: int | None = None
-    last_hard_state: int | None = None
-    severity: int | None = None
-    business_impact: int | None = None
-    latency: float | None = None
-    output: str | None = None
-    long_output: str | None = None
-    perfdata: tuple[PerfData, ...] | None = None
-    last_check: Timestamp = None
-    next_check: Timestamp = None
-    last_state_change: Timestamp = None
-    last_hard_state_change: Timestamp = None
-    last_check_result: CheckResult | None = None
-    acknowledged: Flag = None
-    acknowledgement: Flag = None
-    alarm: Flag = None
-    downtime: Flag = None
-    downtime_depth: int | None = None
-    downtimed: Flag = None
-    enable_active_checks: Flag = None
-    enable_passive_checks: Flag = None
-    flap_detection_enabled: Flag = None
-    handled: Flag = None
-    has_been_checked: Flag = None
-    is_flapping: Flag = None
-    problem: Flag = None
-    vars: HostVars | None = None
+    host_name: str | None = UNSET
+    service_name: str | None = UNSET
+    address: str | None = UNSET
+    check_command: str | None = UNSET
+    check_period: str | None = UNSET
+    check_interval: float | None = UNSET
+    retry_interval: float | None = UNSET
+    check_attempt: int | None = UNSET
+    max_check_attempts: int | None = UNSET
+    state: int | None = UNSET
+    state_long: str | None = UNSET
+    state_type: int | None = UNSET
+    last_hard_state: int | None = UNSET
+    severity: int | None = UNSET
+    business_impact: int | None = UNSET
+    latency: float | None = UNSET
+    output: str | None = UNSET
+    long_output: str | None = UNSET
+    perfdata: tuple[PerfData, ...] | None = UNSET
+    last_check: Timestamp = UNSET
+    next_check: Timestamp = UNSET
+    last_state_change: Timestamp = UNSET
+    last_hard_state_change: Timestamp = UNSET
+    last_check_result: CheckResult | None = UNSET
+    acknowledged: Flag = UNSET
+    acknowledgement: Flag = UNSET
+    alarm: Flag = UNSET
+    downtime: Flag = UNSET
+    downtime_depth: int | None = UNSET
+    downtimed: Flag = UNSET
+    enable_active_checks: Flag = UNSET
+    enable_passive_checks: Flag = UNSET
+    flap_detection_enabled: Flag = UNSET
+    handled: Flag = UNSET
+    has_been_checked: Flag = UNSET
+    is_flapping: Flag = UNSET
+    problem: Flag = UNSET
+    vars: HostVars | None = UNSET
 
     _STATE_NAMES: ClassVar[dict[int, str]] = _SERVICE_STATES
 
@@ -360,7 +360,7 @@ class ServiceAttrs(ObjectAttrs):
 class ObjectJoins(Record):
     """``joins``: ``services`` is filled by ``joins="services"`` on Host searches."""
 
-    services: tuple[Service, ...] | None = None
+    services: tuple[Service, ...] | None = UNSET
 
 
 class MonitoringObject(Record):
@@ -370,11 +370,11 @@ class MonitoringObject(Record):
     they read ``attrs.vars``, which Host objects and Service search results carry.
     """
 
-    type: str | None = None
-    name: str | None = None
-    attrs: ObjectAttrs | None = None
-    joins: ObjectJoins | None = None
-    meta: dict[str, Any] | None = None
+    type: str | None = UNSET
+    name: str | None = UNSET
+    attrs: ObjectAttrs | None = UNSET
+    joins: ObjectJoins | None = UNSET
+    meta: dict[str, Any] | None = UNSET
 
     @property
     def is_host(self) -> bool:
@@ -474,49 +474,49 @@ class MonitoringObject(Record):
 class Host(MonitoringObject):
     """A monitored host (for CPEs, the host name is the cpename and ``cpe_id`` its CRM id)."""
 
-    attrs: HostAttrs | None = None
+    attrs: HostAttrs | None = UNSET
 
 
 class Service(MonitoringObject):
     """A monitored service ``<host>!<service>`` (``txrx`` carries ``dnrx uptx uprx dnatt upatt pondesv``)."""
 
-    attrs: ServiceAttrs | None = None
+    attrs: ServiceAttrs | None = UNSET
 
 
 # -- live CPE info (/monitoring/cpes/{id}/info) --------------------------------------------------------
 
 
 class CpeAlarm(Record):
-    level: str | None = None
-    type: str | None = None
-    admin_status: str | None = None
-    name: str | None = None
-    extra: str | None = None
+    level: str | None = UNSET
+    type: str | None = UNSET
+    admin_status: str | None = UNSET
+    name: str | None = UNSET
+    extra: str | None = UNSET
 
 
 class CpeRegistration(Record):
-    host: str | None = None
-    id: str | None = None
-    last_down_time: str | None = None
-    related_services: tuple[str, ...] | None = None
-    states: tuple[str, ...] | None = None
-    tags: tuple[str, ...] | None = None
+    host: str | None = UNSET
+    id: str | None = UNSET
+    last_down_time: str | None = UNSET
+    related_services: tuple[str, ...] | None = UNSET
+    states: tuple[str, ...] | None = UNSET
+    tags: tuple[str, ...] | None = UNSET
 
 
 class CpeInfoPerfdata(Record):
-    metric: str | None = None
-    value: float | None = None
-    uom: str | None = None
-    min: float | None = None
-    max: float | None = None
-    thresholds: tuple[float, ...] | None = None
-    items: tuple[Any, ...] | None = None
+    metric: str | None = UNSET
+    value: float | None = UNSET
+    uom: str | None = UNSET
+    min: float | None = UNSET
+    max: float | None = UNSET
+    thresholds: tuple[float, ...] | None = UNSET
+    items: tuple[Any, ...] | None = UNSET
 
 
 class CpeInfoService(Record):
-    output: str | None = None
-    state_id: int | None = None
-    perfdatas: tuple[CpeInfoPerfdata, ...] | None = None
+    output: str | None = UNSET
+    state_id: int | None = UNSET
+    perfdatas: tuple[CpeInfoPerfdata, ...] | None = UNSET
 
     def metric(self, name: str) -> float | None:
         for item in self.perfdatas or ():
@@ -526,36 +526,36 @@ class CpeInfoService(Record):
 
 
 class CpeServicePort(Record):
-    id: int | None = None
-    user_vlan: int | None = None
-    service_vlan: int | None = None
-    native_vlan: int | None = None
-    inbound_traffic_table_name: str | None = None
-    outbound_traffic_table_name: str | None = None
+    id: int | None = UNSET
+    user_vlan: int | None = UNSET
+    service_vlan: int | None = UNSET
+    native_vlan: int | None = UNSET
+    inbound_traffic_table_name: str | None = UNSET
+    outbound_traffic_table_name: str | None = UNSET
 
 
 class CpeTech(Record):
-    line_profile: str | None = None
-    service_profile: str | None = None
-    type_name: str | None = None
-    service_ports: tuple[CpeServicePort, ...] | None = None
+    line_profile: str | None = UNSET
+    service_profile: str | None = UNSET
+    type_name: str | None = UNSET
+    service_ports: tuple[CpeServicePort, ...] | None = UNSET
 
 
 class CpeInfo(Record):
     """Real-time CPE info, queried live from the OLT and other devices (slow; may fail when they are down)."""
 
-    state: str | None = None
-    state_id: int | None = None
-    output: str | None = None
-    uptime: int | None = None
-    dnbw: float | None = None
-    upbw: float | None = None
-    ips: tuple[str, ...] | None = None
-    distance: int | None = None
-    alarms: tuple[CpeAlarm, ...] | None = None
-    registration: CpeRegistration | None = None
-    services: dict[str, CpeInfoService] | None = None
-    tech: CpeTech | None = None
+    state: str | None = UNSET
+    state_id: int | None = UNSET
+    output: str | None = UNSET
+    uptime: int | None = UNSET
+    dnbw: float | None = UNSET
+    upbw: float | None = UNSET
+    ips: tuple[str, ...] | None = UNSET
+    distance: int | None = UNSET
+    alarms: tuple[CpeAlarm, ...] | None = UNSET
+    registration: CpeRegistration | None = UNSET
+    services: dict[str, CpeInfoService] | None = UNSET
+    tech: CpeTech | None = UNSET
 
     @property
     def is_up(self) -> bool:
@@ -568,18 +568,18 @@ class CpeInfo(Record):
 class GraphDataset(Record):
     """One line of a graph; ``measurement`` and ``metric`` are what ``datasets()`` asks for."""
 
-    label: str | None = None
-    measurement: str | None = None
-    metric: str | None = None
-    uom: str | None = None
-    min: float | None = None
-    max: float | None = None
-    warning: float | None = None
-    critical: float | None = None
-    error: float | None = None
-    percentile: float | None = None
-    operator: str | None = None
-    color_index: int | None = None
+    label: str | None = UNSET
+    measurement: str | None = UNSET
+    metric: str | None = UNSET
+    uom: str | None = UNSET
+    min: float | None = UNSET
+    max: float | None = UNSET
+    warning: float | None = UNSET
+    critical: float | None = UNSET
+    error: float | None = UNSET
+    percentile: float | None = UNSET
+    operator: str | None = UNSET
+    color_index: int | None = UNSET
 
     @property
     def unit(self) -> str | None:
@@ -590,13 +590,13 @@ class GraphDataset(Record):
 class Graph(Record):
     """A graph definition from ``/monitoring/graphs/``."""
 
-    title: str | None = None
-    group: str | None = None
-    type: str | None = None
-    range: str | None = None
-    severity: int | None = None
-    weight: int | None = None
-    datasets: tuple[GraphDataset, ...] | None = None
+    title: str | None = UNSET
+    group: str | None = UNSET
+    type: str | None = UNSET
+    range: str | None = UNSET
+    severity: int | None = UNSET
+    weight: int | None = UNSET
+    datasets: tuple[GraphDataset, ...] | None = UNSET
 
 
 class DatasetMetric(msgspec.Struct, frozen=True, kw_only=True):
@@ -666,3 +666,6 @@ def series_from_datasets(data: dict[str, list[DataPoint]], requested: list[Datas
         else:
             series.append(Series(parts[0], parts[1] if len(parts) > 2 else "", None, parts[-1], points))
     return series
+
+
+seal_records(list(globals().values()))
