@@ -15,7 +15,7 @@ from ._bulk import BulkSummary, TextReport, confirmation_text, read_ids, run_act
 from ._connect import Connection, resolve_auth, resolve_url
 from ._errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from ._items import UsageProblem
-from ._options import CONTEXT, ask_password, common_options, connection_options, stdout_is_terminal, usage_error
+from ._options import CONTEXT, action_connection_options, ask_password, common_options, stdout_is_terminal, usage_error
 from ._progress import Progress
 from ._runtime import Console, Interrupt, open_client, run
 from ._writers import CsvWriter, NdjsonWriter, Writer
@@ -38,7 +38,7 @@ __all__ = ["action_command"]
     show_default=True,
     help="The per-CPE report on stdout.",
 )
-@connection_options
+@action_connection_options
 def action_command(
     action: str,
     cpes: tuple[str, ...],

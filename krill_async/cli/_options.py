@@ -18,11 +18,13 @@ __all__ = [
     "CONTEXT",
     "ITEMS_HELP",
     "Common",
+    "action_connection_options",
     "ask_password",
     "common_options",
     "connection_options",
     "listing_options",
     "make_connection",
+    "search_connection_options",
     "server_params",
     "stdout_is_terminal",
     "usage_error",
@@ -57,16 +59,28 @@ def common_options(options: dict[str, Any]) -> Common:
     return common
 
 
+_URL_HELP = "The Krill deployment, like https://krill.example.net"
+
+
 def connection_options(f: F) -> F:
-    """``--url``, ``-a``, ``-A``, ``--token``, ``--timeout``, ``-q``, ``--debug``."""
+    """``--url``, ``-a``, ``-A``, ``--token``, ``--timeout``, ``-q``, ``--debug`` for a command taking a
+    RESOURCE (which may be a whole URL, making ``--url`` unnecessary)."""
+    return _connection_options(f, url_help=f"{_URL_HELP} (not needed when RESOURCE is a whole URL).")
+
+
+def search_connection_options(f: F) -> F:
+    """The connection options of ``search``, whose first item may be the vendor's whole search URL."""
+    return _connection_options(f, url_help=f"{_URL_HELP} (not needed when the first item is a whole URL).")
+
+
+def action_connection_options(f: F) -> F:
+    """The connection options of ``action``: CPE ids are not URLs, so ``--url`` (or KRILL_URL) is needed."""
+    return _connection_options(f, url_help=f"{_URL_HELP}.")
+
+
+def _connection_options(f: F, *, url_help: str) -> F:
     options = [
-        click.option(
-            "--url",
-            envvar="KRILL_URL",
-            show_envvar=True,
-            metavar="URL",
-            help="The Krill deployment, like https://krill.example.net (not needed when RESOURCE is a whole URL).",
-        ),
+        click.option("--url", envvar="KRILL_URL", show_envvar=True, metavar="URL", help=url_help),
         click.option(
             "-a",
             "--auth",

@@ -20,6 +20,7 @@ from ._options import (
     connection_options,
     listing_options,
     make_connection,
+    search_connection_options,
     server_params,
     stdout_is_terminal,
     usage_error,
@@ -170,7 +171,7 @@ def list_command(resource: str, items: tuple[str, ...], fmt: str | None, **optio
 @click.argument("items", nargs=-1)
 @listing_options
 @click.option("--format", "fmt", type=click.Choice(["ndjson", "json", "csv"]), help="Output format (default ndjson).")
-@connection_options
+@search_connection_options
 def search_command(items: tuple[str, ...], fmt: str | None, **options: Any) -> int:
     """Monitoring search (hosts and services), every page, to stdout.
 
@@ -202,7 +203,8 @@ def search_command(items: tuple[str, ...], fmt: str | None, **options: Any) -> i
     "--format",
     "fmt",
     type=click.Choice(list(FORMATS)),
-    help="Output format; default from the file name (.ndjson .jsonl .json .csv .parquet), else ndjson.",
+    help="Output format; required unless the file name ends in .ndjson .jsonl .json .csv .parquet or .pq "
+    "(stdout: ndjson).",
 )
 @listing_options
 @connection_options

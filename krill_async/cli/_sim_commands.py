@@ -11,7 +11,7 @@ import click
 
 from .._auth import BasicAuth, JWTLogin
 from ._connect import Connection
-from ._errors import EXIT_ERROR, EXIT_OK
+from ._errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from ._fields import FieldSpec, parse_fields
 from ._items import Target
 from ._listing import Listing, run_listing
@@ -144,10 +144,16 @@ def serve_command(
 ) -> int:
     """Serve a simulated Krill until Ctrl-C, to try krill (or httpie) against.
 
-    Prints 'Krill simulator listening on URL' on stdout once ready. Its default user is the vendor
-    guide's (see docs/cli.md, "Trying it").
+    Prints 'Krill simulator listening on URL' on stdout once ready (with --port 0, the port it got).
+    Its default user is the vendor guide's (see docs/cli.md, "Trying it").
     """
+    from ..testing.__main__ import busy_port_message
     from ..testing.__main__ import main as serve
+
+    problem = busy_port_message(host, port)
+    if problem is not None:  # before generating the data, which takes seconds for large networks
+        Console(quiet=False).error(problem)
+        return EXIT_USAGE
 
     argv = [
         f"--host={host}",
