@@ -23,10 +23,9 @@ class Record(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     ``'***'`` by ``repr``/``str`` (the value itself stays available as the attribute).
 
     A field the answer left out and a field the server sent as ``null`` both read as ``None``, but the
-    record tells them apart: [`to_dict()`][krill_async.models.Record.to_dict] (and re-encoding) keeps
-    the server's nulls and omits only what was left out, and
-    [`has()`][krill_async.models.Record.has] says whether a key was sent. That is what keeps an export's
-    columns the same from the first record to the last (a null is still a column).
+    record tells them apart: ``to_dict()`` (and re-encoding) keeps the server's nulls and omits only what
+    was left out, and ``has(name)`` says whether a key was sent. That is what keeps an export's columns the
+    same from the first record to the last (a null is still a column).
     """
 
     __secret_fields__: ClassVar[frozenset[str]] = frozenset()
