@@ -128,15 +128,56 @@ def replacement(kind: str, text: str, known: set[str], module: str | None, cls: 
     return f"[`{shown}`][{ident}]" if ident else f"`{shown}`"
 
 
-def wrap(line: str) -> list[str]:
-    """A line past ``WIDTH`` split at the last space that fits, continued with the same indent."""
-    if len(line) <= WIDTH:
-        return [line]
-    indent = line[: len(line) - len(line.lstrip())]
-    cut = line.rfind(" ", len(indent) + 1, WIDTH + 1)
-    if cut <= len(indent):
-        return [line]
-    return [line[:cut], *wrap(indent + line[cut + 1 :])]
+_PREFIX = re.compile(r"^(\s*(?:#: |# )?)")
+_NOT_PROSE = re.compile(r"^\s*(?:#: |# )?(?:[-*|>]|\d+\.|```|$)")
+
+
+def prefix_of(line: str) -> str:
+    """The indent (and ``#:``/``#`` comment marker) a continuation of ``line`` needs."""
+    match = _PREFIX.match(line)
+    return match.group(1) if match else ""
+
+
+def text_blocks(tree: ast.Module, count: int) -> list[int | None]:
+    """For each line, the docstring (or string literal) it belongs to, as the literal's first line."""
+    owner: list[int | None] = [None] * count
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            for number in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+                owner[number - 1] = node.lineno
+    return owner
+
+
+def reflow(lines: list[str], owner: list[int | None], index: int) -> None:
+    """Bring ``lines[index]`` back within ``WIDTH``: the words past it move to the start of the next line
+    when that line continues the same paragraph (same docstring or ``#:`` comment, same prefix, prose),
+    else onto a line of their own; repeated down the paragraph while lines overflow."""
+    while index < len(lines):
+        line = lines[index].rstrip("\n")
+        if len(line) <= WIDTH:
+            return
+        prefix = prefix_of(line)
+        cut = line.rfind(" ", len(prefix) + 1, WIDTH + 1)
+        if cut <= len(prefix):
+            return  # one word longer than the line: leave it
+        head, overflow = line[:cut], line[cut + 1 :]
+        lines[index] = head + "\n"
+        following = lines[index + 1].rstrip("\n") if index + 1 < len(lines) else None
+        same_text = following is not None and (
+            (owner[index] is not None and owner[index] == owner[index + 1]) or prefix.strip().startswith("#")
+        )
+        if (
+            following is not None
+            and same_text
+            and '"""' not in overflow
+            and prefix_of(following) == prefix
+            and not _NOT_PROSE.match(following)
+        ):
+            lines[index + 1] = f"{prefix}{overflow} {following[len(prefix) :]}\n"
+        else:
+            lines.insert(index + 1, f"{prefix}{overflow}\n")
+            owner.insert(index + 1, owner[index])
+        index += 1
 
 
 def fix(path: Path, known: set[str]) -> int:
@@ -144,24 +185,25 @@ def fix(path: Path, known: set[str]) -> int:
     if not ROLE.search(source):
         return 0
     module = module_name(path)
-    spans = classes_by_line(ast.parse(source))
+    tree = ast.parse(source)
+    spans = classes_by_line(tree)
     lines = source.splitlines(keepends=True)
+    owner = text_blocks(tree, len(lines))
     changed = 0
-    out: list[str] = []
-    for number, line in enumerate(lines, 1):
-        cls = next((name for first, last, name in reversed(spans) if first <= number <= last), None)
+    touched: list[int] = []
+    for index, line in enumerate(lines):
+        cls = next((name for first, last, name in reversed(spans) if first <= index + 1 <= last), None)
 
         def sub(match: re.Match[str], cls: str | None = cls) -> str:
             return replacement(match.group(1), match.group(2), known, module, cls)
 
-        new, count = ROLE.subn(sub, line)
+        lines[index], count = ROLE.subn(sub, line)
         if count:
             changed += count
-            ending = "\n" if new.endswith("\n") else ""
-            out += [part + "\n" for part in wrap(new.rstrip("\n"))[:-1]] + [wrap(new.rstrip("\n"))[-1] + ending]
-        else:
-            out.append(line)
-    path.write_text("".join(out), encoding="utf-8")
+            touched.append(index)
+    for index in reversed(touched):  # from the bottom: inserted lines do not shift those still to do
+        reflow(lines, owner, index)
+    path.write_text("".join(lines), encoding="utf-8")
     return changed
 
 
