@@ -107,6 +107,10 @@ def candidates(target: str, module: str | None, cls: str | None) -> list[str]:
         if hasattr(scope, head):
             obj = getattr(scope, head)
             found += [f"{path}.{rest}" if rest else path for path in public_path(obj)]
+    for namespace in PUBLIC:  # a name the module imports only for type checkers (TYPE_CHECKING)
+        public = importlib.import_module(namespace)
+        if head in getattr(public, "__all__", ()):
+            found.append(f"{namespace}.{target}")
     if target.startswith("krill_async."):
         found.insert(0, target)
         module_part, _, attr = target.rpartition(".")
@@ -129,7 +133,7 @@ def replacement(kind: str, text: str, known: set[str], module: str | None, cls: 
 
 
 _PREFIX = re.compile(r"^(\s*(?:#: |# )?)")
-_NOT_PROSE = re.compile(r"^\s*(?:#: |# )?(?:[-*|>]|\d+\.|```|$)")
+_NOT_PROSE = re.compile(r'^\s*(?:#: |# )?(?:[-*|>]|\d+\.|```|"""|$)')
 
 
 def prefix_of(line: str) -> str:

@@ -10,7 +10,7 @@ import msgspec
 __all__ = ["UNSET", "Record", "seal_records"]
 
 #: The default of every record field: "the server did not send this key". Typed ``Any`` so that a field
-#: keeps its plain annotation (``str | None``); readers never see it (see :func:`seal_records`).
+#: keeps its plain annotation (``str | None``); readers never see it (see `seal_records()`).
 UNSET: Any = msgspec.UNSET
 
 

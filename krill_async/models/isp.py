@@ -107,8 +107,8 @@ class CpeLinks(Record):
 class Cpe(Record):
     """A customer premises equipment (ONT, cable modem, router) from ``/api/v2/isp/cpes/``.
 
-    ``customer`` is the customer id, or a :class:`Customer` with ``joins=customer``; ``potses`` is filled
-    by ``joins=potses``. Coordinates are decimal strings on the wire and decode to ``Decimal``.
+    ``customer`` is the customer id, or a [`Customer`][krill_async.Customer] with ``joins=customer``; ``potses`` is
+    filled by ``joins=potses``. Coordinates are decimal strings on the wire and decode to ``Decimal``.
     """
 
     __secret_fields__: ClassVar[frozenset[str]] = frozenset({"pppoe_password", "wifi_password"})

@@ -215,7 +215,7 @@ class HostVars(Record):
 
     @property
     def registration(self) -> Registration:
-        """The normalised registration (see :class:`Registration`)."""
+        """The normalised registration (see [`Registration`][krill_async.models.Registration])."""
         return Registration(
             host=_first(self.cpe_registration_host),
             id=_first(self.cpe_registration_id),

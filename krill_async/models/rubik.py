@@ -3,7 +3,7 @@
 Addresses follow the TMForum GeographicAddress model, hence the camelCase names. Identifiers arrive
 padded with trailing spaces (``"17000831539000002       "``) and are kept byte-exact: send them back as
 received. Service ``state`` is an open string: older deployments use lowercase states, newer ones the
-TMF622 lifecycle; both are listed in :class:`ServiceState`.
+TMF622 lifecycle; both are listed in [`ServiceState`][krill_async.ServiceState].
 """
 
 from __future__ import annotations
