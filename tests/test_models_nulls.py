@@ -72,3 +72,18 @@ def test_every_record_class_reads_absent_fields_as_none() -> None:
                 assert getattr(record, field.name) is None, f"{name}.{field.name}"
                 checked += 1
     assert checked > 300
+
+
+def test_subclasses_copies_and_pickles_keep_the_distinction() -> None:
+    import copy
+    import pickle
+
+    class MyCpe(Cpe):
+        extra: str | None = None
+
+    mine = msgspec.json.decode(b'{"id": 1, "sn": null, "extra": "x"}', type=MyCpe)
+    assert (mine.id, mine.sn, mine.mac, mine.extra) == (1, None, None, "x")
+    assert mine.to_dict() == {"id": 1, "sn": None, "extra": "x"}
+    cpe = Cpe(id=1, sn=None)
+    for twin in (copy.copy(cpe), pickle.loads(pickle.dumps(cpe)), msgspec.structs.replace(cpe, id=2)):
+        assert set(twin.to_dict()) == {"id", "sn"} and twin.mac is None
