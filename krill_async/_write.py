@@ -118,6 +118,8 @@ async def write(
     if batch < 1:
         raise ValueError("batch must be at least 1")
     name = path if isinstance(path, str) else os.fspath(path) if isinstance(path, os.PathLike) else None
+    if name == "-":
+        raise ValueError("'-' is a file name here: to write to stdout, pass sys.stdout.buffer (and format=)")
     fmt = format_for(name if name is not None else "-", format)
     if fmt == "parquet":
         load_pyarrow()  # before anything is fetched
@@ -150,7 +152,7 @@ async def write(
         finally:
             if name is not None:
                 stream.close()
-    if progress is not None and writer.records % batch:
+    if progress is not None and (writer.records % batch or not writer.records):  # the last call: the total
         progress(writer.records, count)
     shown = name if name is not None else getattr(path, "name", "<stream>")
     return WriteReport(writer.records, str(shown), fmt, count, messages)

@@ -103,3 +103,12 @@ def test_the_writers_do_not_import_click() -> None:
 def test_write_is_public() -> None:
     names: Any = krill_async.__all__
     assert {"write", "WriteReport", "MissingExtra"} <= set(names)
+
+
+async def test_an_empty_export_still_reports_progress_once(tmp_path: Path) -> None:
+    calls: list[tuple[int, int | None]] = []
+    report = await write([], tmp_path / "none.json", progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(0, None)] and report.records == 0
+    assert json.loads((tmp_path / "none.json").read_text()) == []
+    with pytest.raises(ValueError, match="stdout"):
+        await write([], "-")
