@@ -7,17 +7,20 @@
   requests arrive at once.
 - A request cancelled by its HTTP client (a closed browser tab) cancels its Krill requests too: the
   export below stops and its connections go back to the pool.
+- Errors map to what the caller can do about them: an id that cannot be a CPE is 400, one Krill does not
+  know is 404, a request Krill refuses (400) is 422; only Krill failing (5xx, network, timeouts) is 502.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from typing import Any
 
 import msgspec
 from aiohttp import web
 
-from krill_async import Krill, KrillError, NotFound
+from krill_async import BadRequest, InvalidArgument, InvalidIdentifier, Krill, KrillError, NotFound
 
 KRILL = web.AppKey("krill", Krill)
 KRILL_URL = web.AppKey("krill_url", str)
@@ -36,8 +39,12 @@ async def get_cpe(request: web.Request) -> web.Response:
     krill = request.app[KRILL]
     try:
         cpe = await krill.isp.cpes.get(request.match_info["id"], attrs=["id", "cpename", "sn", "realm"], timeout=10)
+    except (InvalidIdentifier, InvalidArgument) as exc:  # refused before sending: the caller's input
+        raise web.HTTPBadRequest(text=f"invalid CPE id: {exc}") from None
     except NotFound:
         raise web.HTTPNotFound(text="no such CPE") from None
+    except BadRequest:  # Krill refused the request it was sent: still about the input, not an outage
+        raise web.HTTPUnprocessableEntity(text="Krill refused this request") from None
     except KrillError as exc:  # a typed, secret-free message: safe to log, not to show
         request.app.logger.warning("Krill failed: %s", exc)
         raise web.HTTPBadGateway(text="Krill is unavailable") from None
@@ -49,7 +56,7 @@ async def export_cpes(request: web.Request) -> web.StreamResponse:
     krill = request.app[KRILL]
     response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
     await response.prepare(request)
-    filters = {"realm": request.query["realm"]} if "realm" in request.query else {}
+    filters: dict[str, Any] = {"realm": request.query["realm"]} if "realm" in request.query else {}
     async with krill.isp.cpes.export(page_size=500, attrs=["id", "cpename", "sn"], **filters) as cpes:
         async for cpe in cpes:
             await response.write(_encode(cpe) + b"\n")

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from ._throttle import Throttle
     from ._timeouts import Timeout
     from ._transport import Response, TransportStats
+    from ._write import WriteReport, write
+    from ._writers import MissingExtra
     from .apps.monitoring import Metric, MetricFilter, SearchQuery, perf
     from .errors import (
         APIStatusError,
@@ -69,13 +71,6 @@ if TYPE_CHECKING:
         ServiceState,
     )
 
-"""krill_async: async client for the Krill (Phicus) ISP management REST API v2.
-
-async with Krill("https://krill.example.net", auth=("usuario", "contraseña")) as krill:
-    async for cpe in krill.isp.cpes.list(realm="pim", attrs=["id", "cpename", "sn"]):
-        ...
-"""
-
 __version__ = "0.1.0"
 
 __all__ = [
@@ -118,6 +113,7 @@ __all__ = [
     "MethodNotAllowed",
     "Metric",
     "MetricFilter",
+    "MissingExtra",
     "MonitoringObject",
     "NotFound",
     "ObjectStream",
@@ -147,10 +143,12 @@ __all__ = [
     "TransportStats",
     "Unauthorized",
     "UnsafeURLError",
+    "WriteReport",
     "__version__",
     "declare",
     "perf",
     "projection",
+    "write",
 ]
 
 # Names are imported on first use, so `import krill_async` stays light (aiohttp, the app namespaces
@@ -185,6 +183,9 @@ _LAZY: dict[str, str] = {
     "Timeout": "._timeouts",
     "Response": "._transport",
     "TransportStats": "._transport",
+    "WriteReport": "._write",
+    "write": "._write",
+    "MissingExtra": "._writers",
     "Metric": ".apps.monitoring",
     "MetricFilter": ".apps.monitoring",
     "SearchQuery": ".apps.monitoring",

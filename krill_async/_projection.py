@@ -2,8 +2,9 @@
 
 ``projection(cpe="name", olt="attrs.vars.cpe_registration_host")`` builds (once, cached) a minimal msgspec
 Struct tree holding just those paths. msgspec skips every other key at parse speed, which is several times
-faster than decoding whole objects; the result is a small :class:`Selection` record whose attributes are
-the names asked for (``rec.cpe``, ``rec.olt``), ``None`` where a path is missing, like jq's ``null``.
+faster than decoding whole objects; the result is a small [`Selection`][krill_async.Selection] record whose
+attributes are the names asked for (``rec.cpe``, ``rec.olt``), ``None`` where a path is missing, like jq's
+``null``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import operator
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 
@@ -63,10 +64,18 @@ class _Node(msgspec.Struct, gc=False):
 
 
 class Selection(_Node, gc=False):
-    """A record holding the selected paths under the names asked for; missing paths read as ``None``."""
+    """A record holding the selected paths under the names asked for; missing paths read as ``None``.
+
+    The names are chosen at run time, so a type checker cannot know them: every attribute of a selection
+    type-checks as ``Any``. For checked types, declare the shape (see "Typed views" in the monitoring guide).
+    """
 
     __selection__: ClassVar[tuple[str, ...]] = ()
     __paths__: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    if TYPE_CHECKING:  # for type checkers only: at run time the names are properties of the generated class
+
+        def __getattr__(self, name: str) -> Any: ...
 
     def to_dict(self) -> dict[str, Any]:
         """``{name: value}`` in the order the names were selected."""

@@ -191,7 +191,11 @@ def test_format_comes_from_the_flag_then_the_file_name() -> None:
     assert format_for("out.jsonl", None) == "ndjson"
     assert format_for("out.json", None) == "json"
     assert format_for("x.pq", None) == "parquet"
-    assert format_for("out.txt", None) == format_for("-", None) == format_for(None, None) == "ndjson"
+    assert format_for("-", None) == format_for(None, None) == "ndjson"
+    for name in ("out.txt", "out.xlsx", "out.tsv", "out"):  # never NDJSON under a name promising otherwise
+        with pytest.raises(UsageProblem, match="give --format"):
+            format_for(name, None)
+    assert format_for("out.tsv", "csv") == "csv"
     assert format_for("out.csv", "json") == "json"
     with pytest.raises(UsageProblem):
         format_for(None, "xml")

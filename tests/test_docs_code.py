@@ -61,14 +61,19 @@ def prelude(sim: KrillSimulator) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("page", pages_with_code(), ids=lambda p: p.name)
-def test_page_examples_run(page: Path, simulator: KrillSimulator) -> None:
+def test_page_examples_run(
+    page: Path, simulator: KrillSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # files the examples write ("cpes.parquet") land here, not in the checkout
     simulator.clear_faults()
     namespace = prelude(simulator)
     loop = asyncio.new_event_loop()
     try:
         for line, source in blocks(page):
             source = source.replace(PLACEHOLDER_URL, simulator.url)
-            code = compile(source, f"{page.name}:{line}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+            # dont_inherit: not this file's `from __future__ import annotations` (a user's script has none)
+            flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+            code = compile(source, f"{page.name}:{line}", "exec", flags=flags, dont_inherit=True)
             if code.co_flags & inspect.CO_COROUTINE:
                 loop.run_until_complete(asyncio.wait_for(eval(code, namespace), timeout=60))
             else:

@@ -76,3 +76,34 @@ async def test_a_disconnected_http_client_stops_the_export(krill_simulator_facto
         assert len(sim.requests) == settled  # nothing keeps fetching for a request that is gone
         assert settled < 8 + 2  # far from the 8 pages of the whole export, plus login-free Basic auth
         assert app[webapp.KRILL].transport.throttle.in_flight == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "text"),
+    [
+        ("/cpes/a%3Fb", 400, "invalid CPE id"),  # "a?b": refused before anything is sent
+        ("/cpes/%20", 400, "invalid CPE id"),  # blank: refused too
+        ("/cpes/99999999", 404, "no such CPE"),
+    ],
+)
+async def test_input_errors_are_4xx_not_502(krill_simulator: KrillSimulator, path: str, status: int, text: str) -> None:
+    app = load_example().make_app(krill_simulator.url)
+    before = len(krill_simulator.requests)
+    async with running(app) as url, aiohttp.ClientSession() as http, http.get(f"{url}{path}") as resp:
+        assert resp.status == status and text in await resp.text()
+    if status == 400:
+        assert len(krill_simulator.requests) == before
+
+
+async def test_a_request_krill_refuses_is_422_and_an_outage_502(krill_simulator: KrillSimulator) -> None:
+    app = load_example().make_app(krill_simulator.url)
+    first = sorted(krill_simulator.network.cpes)[0]
+    async with running(app) as url, aiohttp.ClientSession() as http:
+        krill_simulator.inject("status", status=400, path="/isp/cpes/")
+        async with http.get(f"{url}/cpes/{first}") as resp:
+            assert resp.status == 422
+        krill_simulator.clear_faults()
+        krill_simulator.inject("status", status=503, path="/isp/cpes/")
+        async with http.get(f"{url}/cpes/{first}") as resp:
+            assert resp.status == 502 and await resp.text() == "Krill is unavailable"
+        krill_simulator.clear_faults()

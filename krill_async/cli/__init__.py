@@ -18,6 +18,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError as exc:
         if exc.name != "click":
             raise
-        sys.stderr.write("krill: the command line needs click: pip install 'krill-async[cli]'\n")
+        sys.stderr.write(
+            "krill: the command line needs click: pip install 'krill-async[cli]' "
+            "(from a clone: pip install -e '.[cli]')\n"
+        )
         return 1
     return run(argv)

@@ -2,7 +2,7 @@
 
 The library's ``bulk()`` returns its report at the end; an operator rebooting thousands of CPEs needs each
 outcome written as it comes, and on Ctrl-C to know exactly which CPEs were sent. So the CLI runs the same
-plan (:func:`~krill_async._actions.plan_bulk`: each distinct CPE at most once) with its own workers: the first
+plan (`plan_bulk()`: each distinct CPE at most once) with its own workers: the first
 Ctrl-C starts nothing new and waits for the answers in flight, a second one abandons them (listed).
 """
 

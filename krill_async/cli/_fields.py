@@ -3,7 +3,7 @@
 Also accepted, so a jq filter can be pasted as is: ``'{cpe: .name, olt: .attrs.vars.cpe_registration_host}'``
 and ``{name}`` (jq's shorthand for ``name: .name``). Lists of records decode only these paths through the
 library's projection (several times faster than whole objects); one answer (``krill get``) is walked with
-:func:`extract`, with the same jq semantics: a missing key or a non-object on the way reads as ``null``.
+`extract()`, with the same jq semantics: a missing key or a non-object on the way reads as ``null``.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def extract(data: Any, keys: Sequence[str]) -> Any:
 
 
 def parse_fields(specs: Sequence[str]) -> FieldSpec | None:
-    """Every ``--fields`` value (repeatable) as one :class:`FieldSpec`; ``None`` when none was given."""
+    """Every ``--fields`` value (repeatable) as one `FieldSpec`; ``None`` when none was given."""
     names: list[str] = []
     paths: list[str] = []
     keys: list[tuple[str, ...]] = []

@@ -47,7 +47,7 @@ def render(done: int, total: int | None, elapsed: float, *, width: int = 80, uni
 
 
 class Progress:
-    """Draws :func:`render` on ``stream``; every method is a no-op when disabled."""
+    """Draws `render()` on ``stream``; every method is a no-op when disabled."""
 
     def __init__(
         self,

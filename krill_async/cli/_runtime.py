@@ -28,7 +28,7 @@ __all__ = ["Console", "Interrupt", "open_client", "run"]
 
 class Interrupt:
     """Ctrl-C as the work sees it. Ordinary work is cancelled at once; *graceful* work (a bulk action)
-    is only told, through :attr:`requested`, to start nothing new, and a second Ctrl-C cancels it."""
+    is only told, through `requested`, to start nothing new, and a second Ctrl-C cancels it."""
 
     def __init__(self) -> None:
         self.requested = False

@@ -1,22 +1,31 @@
-"""Base of every typed Krill record: tolerant decoding, no secrets in repr."""
+"""Base of every typed Krill record: tolerant decoding, no secrets in repr, absent kept apart from null."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
 import msgspec
 
-__all__ = ["Record"]
+__all__ = ["UNSET", "Record", "seal_records"]
+
+#: The default of every record field: "the server did not send this key". Typed ``Any`` so that a field
+#: keeps its plain annotation (``str | None``); readers never see it (see `seal_records()`).
+UNSET: Any = msgspec.UNSET
 
 
 class Record(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """A Krill record decoded from JSON.
 
-    Every field defaults to ``None`` because ``attrs=`` may leave any of them out, and unknown fields are
+    Every field may be missing because ``attrs=`` may leave any of them out, and unknown fields are
     ignored so new server versions do not break old clients. ``gc=False`` keeps large exports cheap:
     decoded records never form reference cycles. Fields named in ``__secret_fields__`` are shown as
     ``'***'`` by ``repr``/``str`` (the value itself stays available as the attribute).
+
+    A field the answer left out and a field the server sent as ``null`` both read as ``None``, but the
+    record tells them apart: ``to_dict()`` (and re-encoding) keeps the server's nulls and omits only what
+    was left out, and ``has(name)`` says whether a key was sent. That is what keeps an export's columns the
+    same from the first record to the last (a null is still a column).
     """
 
     __secret_fields__: ClassVar[frozenset[str]] = frozenset()
@@ -39,7 +48,46 @@ class Record(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     def __rich_repr__(self) -> list[tuple[str, Any]]:
         return list(self._visible_fields())
 
+    def has(self, name: str) -> bool:
+        """True when the answer carried ``name`` (even as ``null``); False when the request left it out."""
+        if name not in self.__struct_fields__:
+            raise AttributeError(f"{type(self).__name__} has no field {name!r}")
+        return msgspec.structs.asdict(self)[name] is not msgspec.UNSET
+
     def to_dict(self) -> dict[str, Any]:
-        """The record as plain JSON-compatible builtins (fields left out by ``attrs=`` are omitted)."""
+        """The record as plain JSON-compatible builtins, with the wire's key names (``_links``).
+
+        The server's ``null``s are kept (as ``None``) and only fields the request left out (``attrs=``) are
+        omitted, so every record of one query has the same keys: one stable schema for CSV or Parquet.
+        """
         result: dict[str, Any] = msgspec.to_builtins(self)
         return result
+
+
+def _reader(slot: Any) -> property:
+    """A property over a field's slot that reads an absent field (``UNSET``) as ``None``."""
+    get = slot.__get__
+    unset = msgspec.UNSET
+
+    def read(self: Any) -> Any:
+        value = get(self)
+        return None if value is unset else value
+
+    return property(read, slot.__set__, None, slot.__doc__)
+
+
+def seal_records(classes: Iterable[Any]) -> None:
+    """Make absent fields read as ``None`` on these record classes (call once, after the classes exist).
+
+    Fields default to ``UNSET`` so that msgspec itself (C code: decoding, encoding, ``to_builtins``)
+    tells a key left out from a ``null``; Python code reading an attribute should not have to, so each
+    field's slot is wrapped in a property returning ``None`` for ``UNSET``. Classes are sealed by their
+    module rather than by a metaclass: msgspec sets ``__struct_fields__`` after ``__init_subclass__``.
+    """
+    for cls in classes:
+        if not (isinstance(cls, type) and issubclass(cls, Record)):
+            continue
+        for name in cls.__struct_fields__:
+            slot = cls.__dict__.get(name)
+            if slot is not None and type(slot).__name__ == "member_descriptor":
+                setattr(cls, name, _reader(slot))

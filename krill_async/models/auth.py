@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ._base import Record
+from ._base import UNSET, Record, seal_records
 
 __all__ = ["TokenPair", "User"]
 
@@ -14,16 +14,19 @@ class TokenPair(Record):
 
     __secret_fields__: ClassVar[frozenset[str]] = frozenset({"access", "refresh"})
 
-    access: str | None = None
-    refresh: str | None = None
+    access: str | None = UNSET
+    refresh: str | None = UNSET
 
 
 class User(Record):
     """The calling user (dj-rest-auth ``user/`` shape, inferred)."""
 
-    pk: int | None = None
-    id: int | None = None
-    username: str | None = None
-    email: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
+    pk: int | None = UNSET
+    id: int | None = UNSET
+    username: str | None = UNSET
+    email: str | None = UNSET
+    first_name: str | None = UNSET
+    last_name: str | None = UNSET
+
+
+seal_records(list(globals().values()))

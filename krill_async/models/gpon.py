@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._base import Record
+from ._base import UNSET, Record, seal_records
 
 __all__ = ["OnuStatus", "UnconfiguredOnu"]
 
@@ -16,20 +16,23 @@ __all__ = ["OnuStatus", "UnconfiguredOnu"]
 class OnuStatus(Record):
     """One ONU on a PON port, as the OLT reports it now."""
 
-    onu_id: int | str | None = None
-    type: str | None = None
-    sn: str | None = None
-    desc: str | None = None
-    status: str | None = None
-    registration_state: str | None = None
-    last_up_time: Any = None
-    last_down_time: Any = None
-    dnrx: Any = None
-    uptx: Any = None
+    onu_id: int | str | None = UNSET
+    type: str | None = UNSET
+    sn: str | None = UNSET
+    desc: str | None = UNSET
+    status: str | None = UNSET
+    registration_state: str | None = UNSET
+    last_up_time: Any = UNSET
+    last_down_time: Any = UNSET
+    dnrx: Any = UNSET
+    uptx: Any = UNSET
 
 
 class UnconfiguredOnu(Record):
     """An ONU seen by an OLT but not provisioned; ``id`` is what ``enable`` takes (inferred fields)."""
 
-    id: int | str | None = None
-    sn: str | None = None
+    id: int | str | None = UNSET
+    sn: str | None = UNSET
+
+
+seal_records(list(globals().values()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from ._base import Record
+from ._base import UNSET, Record, seal_records
 
 __all__ = ["AccountingSession", "IpPoolEntry"]
 
@@ -17,17 +17,17 @@ __all__ = ["AccountingSession", "IpPoolEntry"]
 class AccountingSession(Record):
     """One PPPoE session; online while ``acctstoptime`` is None."""
 
-    acctuniqueid: str | None = None
-    acctsessionid: str | None = None
-    krillcpename: str | None = None
-    username: str | None = None
-    callingstationid: str | None = None
-    nasipaddress: str | None = None
-    framedipaddress: str | None = None
-    acctstarttime: _dt.datetime | None = None
-    acctstoptime: _dt.datetime | None = None
-    sessiontime: int | None = None
-    acctterminatecause: str | None = None
+    acctuniqueid: str | None = UNSET
+    acctsessionid: str | None = UNSET
+    krillcpename: str | None = UNSET
+    username: str | None = UNSET
+    callingstationid: str | None = UNSET
+    nasipaddress: str | None = UNSET
+    framedipaddress: str | None = UNSET
+    acctstarttime: _dt.datetime | None = UNSET
+    acctstoptime: _dt.datetime | None = UNSET
+    sessiontime: int | None = UNSET
+    acctterminatecause: str | None = UNSET
 
     @property
     def online(self) -> bool:
@@ -38,9 +38,12 @@ class AccountingSession(Record):
 class IpPoolEntry(Record):
     """One address of an IP pool and who holds it."""
 
-    pool_name: str | None = None
-    framedipaddress: str | None = None
-    nasipaddress: str | None = None
-    username: str | None = None
-    callingstationid: str | None = None
-    expiry_time: Any = None
+    pool_name: str | None = UNSET
+    framedipaddress: str | None = UNSET
+    nasipaddress: str | None = UNSET
+    username: str | None = UNSET
+    callingstationid: str | None = UNSET
+    expiry_time: Any = UNSET
+
+
+seal_records(list(globals().values()))

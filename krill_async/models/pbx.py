@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._base import Record
+from ._base import UNSET, Record, seal_records
 
 __all__ = [
     "Holiday",
@@ -25,85 +25,88 @@ __all__ = [
 class Pbx(Record):
     """A customer's virtual PBX."""
 
-    id: int | None = None
-    customer: Any = None
-    ddis: Any = None
-    items: Any = None
-    default_context: Any = None
-    contexts: Any = None
-    language: str | None = None
-    out_ddi: Any = None
-    outbound_ddi: Any = None
-    ring_time: int | None = None
-    schedule: Any = None
-    holidays: Any = None
-    comment: str | None = None
-    fix: Any = None
-    within_schedule: Any = None
-    outside_schedule: Any = None
+    id: int | None = UNSET
+    customer: Any = UNSET
+    ddis: Any = UNSET
+    items: Any = UNSET
+    default_context: Any = UNSET
+    contexts: Any = UNSET
+    language: str | None = UNSET
+    out_ddi: Any = UNSET
+    outbound_ddi: Any = UNSET
+    ring_time: int | None = UNSET
+    schedule: Any = UNSET
+    holidays: Any = UNSET
+    comment: str | None = UNSET
+    fix: Any = UNSET
+    within_schedule: Any = UNSET
+    outside_schedule: Any = UNSET
 
 
 class ReceptionistOption(Record):
     """One IVR option: press ``dial`` to jump to ``jump`` (``decoded_jump`` is its readable form, 2021-11)."""
 
-    name: str | None = None
-    dial: Any = None
-    jump: Any = None
-    decoded_jump: Any = None
+    name: str | None = UNSET
+    dial: Any = UNSET
+    jump: Any = UNSET
+    decoded_jump: Any = UNSET
 
 
 class Receptionist(Record):
     """An IVR ("recepcionist" in Krill's own spelling)."""
 
-    id: int | None = None
-    name: str | None = None
-    record: Any = None
-    schedule: Any = None
-    holidays: Any = None
-    fail: Any = None
-    out_of_schedule: Any = None
-    options: list[ReceptionistOption] | None = None
+    id: int | None = UNSET
+    name: str | None = UNSET
+    record: Any = UNSET
+    schedule: Any = UNSET
+    holidays: Any = UNSET
+    fail: Any = UNSET
+    out_of_schedule: Any = UNSET
+    options: list[ReceptionistOption] | None = UNSET
 
 
 class PbxGroup(Record):
     """A ring group of extensions."""
 
-    id: int | None = None
-    name: str | None = None
-    cli: str | None = None
-    extensions: Any = None
-    fail: Any = None
-    out_of_schedule: Any = None
-    schedule: Any = None
-    holiday: Any = None
-    holidays: Any = None
+    id: int | None = UNSET
+    name: str | None = UNSET
+    cli: str | None = UNSET
+    extensions: Any = UNSET
+    fail: Any = UNSET
+    out_of_schedule: Any = UNSET
+    schedule: Any = UNSET
+    holiday: Any = UNSET
+    holidays: Any = UNSET
 
 
 class PbxQueue(PbxGroup):
     """A call queue: a group plus queue timings and announcements."""
 
-    wrapup_time: Any = None
-    max_users: Any = None
-    user_timeout: Any = None
-    agent_timeout: Any = None
-    announce: Any = None
-    announce_frequency: Any = None
-    record: Any = None
-    periodic_announce_frequency: Any = None
+    wrapup_time: Any = UNSET
+    max_users: Any = UNSET
+    user_timeout: Any = UNSET
+    agent_timeout: Any = UNSET
+    announce: Any = UNSET
+    announce_frequency: Any = UNSET
+    record: Any = UNSET
+    periodic_announce_frequency: Any = UNSET
 
 
 class PbxSchedule(Record):
     """Opening hours: ``items`` hold weekday ranges with morning and evening times."""
 
-    id: int | None = None
-    name: str | None = None
-    items: list[Any] | None = None
+    id: int | None = UNSET
+    name: str | None = UNSET
+    items: list[Any] | None = UNSET
 
 
 class Holiday(Record):
     """A PBX holiday. ``day`` is ``DD/MM`` or ``$easter$`` (checked before sending, see ``check_holiday_day``)."""
 
-    id: int | None = None
-    day: str | None = None
-    comment: str | None = None
-    realm: str | None = None
+    id: int | None = UNSET
+    day: str | None = UNSET
+    comment: str | None = UNSET
+    realm: str | None = UNSET
+
+
+seal_records(list(globals().values()))

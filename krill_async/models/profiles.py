@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from ._base import Record
+from ._base import UNSET, Record, seal_records
 
 __all__ = ["CpeProfile"]
 
@@ -12,12 +12,15 @@ __all__ = ["CpeProfile"]
 class CpeProfile(Record):
     """A speed/service profile a CPE points to with its ``profile`` id."""
 
-    id: int | None = None
-    tech: str | None = None
-    name: str | None = None
-    label: str | None = None
-    internet_access: bool | None = None
-    downstream_profile: str | None = None
-    upstream_profile: str | None = None
-    updated: _dt.datetime | None = None
-    cpes_count: int | None = None
+    id: int | None = UNSET
+    tech: str | None = UNSET
+    name: str | None = UNSET
+    label: str | None = UNSET
+    internet_access: bool | None = UNSET
+    downstream_profile: str | None = UNSET
+    upstream_profile: str | None = UNSET
+    updated: _dt.datetime | None = UNSET
+    cpes_count: int | None = UNSET
+
+
+seal_records(list(globals().values()))

@@ -3,7 +3,7 @@
 Addresses follow the TMForum GeographicAddress model, hence the camelCase names. Identifiers arrive
 padded with trailing spaces (``"17000831539000002       "``) and are kept byte-exact: send them back as
 received. Service ``state`` is an open string: older deployments use lowercase states, newer ones the
-TMF622 lifecycle; both are listed in :class:`ServiceState`.
+TMF622 lifecycle; both are listed in [`ServiceState`][krill_async.ServiceState].
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from ._base import Record
+from ._base import UNSET, Record, seal_records
 
 __all__ = [
     "AddressClues",
@@ -71,50 +71,50 @@ class Product:
 class RubikAddress(Record):
     """A building (``finca``) from ``rubik/addresses/``: pass it as received to ``subaddresses``."""
 
-    id: str | None = None
-    uid: str | None = None
-    streetNr: int | str | None = None
-    streetNrSuffix: str | None = None
-    streetNrLast: str | None = None
-    streetNrLastSuffix: str | None = None
-    streetName: str | None = None
-    streetType: str | None = None
-    streetSuffix: str | None = None
-    postCode: str | None = None
-    locality: str | None = None
-    city: str | None = None
-    stateOrProvince: str | None = None
-    country: str | None = None
-    geographicLocation: str | None = None
-    type: str | None = None
-    source: str | None = None
-    geographicSubAddress: list[Any] | None = None
+    id: str | None = UNSET
+    uid: str | None = UNSET
+    streetNr: int | str | None = UNSET
+    streetNrSuffix: str | None = UNSET
+    streetNrLast: str | None = UNSET
+    streetNrLastSuffix: str | None = UNSET
+    streetName: str | None = UNSET
+    streetType: str | None = UNSET
+    streetSuffix: str | None = UNSET
+    postCode: str | None = UNSET
+    locality: str | None = UNSET
+    city: str | None = UNSET
+    stateOrProvince: str | None = UNSET
+    country: str | None = UNSET
+    geographicLocation: str | None = UNSET
+    type: str | None = UNSET
+    source: str | None = UNSET
+    geographicSubAddress: list[Any] | None = UNSET
 
 
 class AddressClues(Record):
     """Suggestions for narrowing an address search (note ``postcode`` lowercase here, ``postCode`` in queries)."""
 
-    postcode: Any = None
-    locality: Any = None
-    city: Any = None
-    stateOrProvince: Any = None
-    streetType: Any = None
-    streetName: Any = None
-    streetNr: Any = None
+    postcode: Any = UNSET
+    locality: Any = UNSET
+    city: Any = UNSET
+    stateOrProvince: Any = UNSET
+    streetType: Any = UNSET
+    streetName: Any = UNSET
+    streetNr: Any = UNSET
 
 
 class AddressSearchMeta(Record):
     """``_meta`` of an address search: clues and the problems found (reported with HTTP 200)."""
 
-    clues: AddressClues | None = None
-    errors: list[Any] | None = None
+    clues: AddressClues | None = UNSET
+    errors: list[Any] | None = UNSET
 
 
 class AddressSearch(Record):
     """The answer of ``rubik/addresses/``: not a paginated envelope."""
 
-    addresses: list[RubikAddress] | None = None
-    meta: AddressSearchMeta | None = msgspec.field(default=None, name="_meta")
+    addresses: list[RubikAddress] | None = UNSET
+    meta: AddressSearchMeta | None = msgspec.field(default=UNSET, name="_meta")
 
     @property
     def errors(self) -> list[Any]:
@@ -125,33 +125,33 @@ class AddressSearch(Record):
 class GeographicSubAddress(Record):
     """A dwelling inside a building."""
 
-    subUnitType: str | None = None
-    subUnitNumber: str | None = None
-    buildingName: str | None = None
-    buildingNameSuffix: str | None = None
-    stairCase: str | None = None
-    levelNumber: str | None = None
-    doorType: str | None = None
-    door: str | None = None
+    subUnitType: str | None = UNSET
+    subUnitNumber: str | None = UNSET
+    buildingName: str | None = UNSET
+    buildingNameSuffix: str | None = UNSET
+    stairCase: str | None = UNSET
+    levelNumber: str | None = UNSET
+    doorType: str | None = UNSET
+    door: str | None = UNSET
 
 
 class RubikUidMeta(Record):
     """``_meta`` of a uid from ``products``."""
 
-    lagl: str | None = None
-    ppapie: str | None = None
-    overload: bool | None = None
-    extension_datetime: Any = None
-    extension_description: Any = None
+    lagl: str | None = UNSET
+    ppapie: str | None = UNSET
+    overload: bool | None = UNSET
+    extension_datetime: Any = UNSET
+    extension_description: Any = UNSET
 
 
 class RubikUid(Record):
     """An identifier of a dwelling (``refId`` ``gescal``: ``externalId`` is the Gescal code, internal spaces kept)."""
 
-    externalId: str | None = None
-    refId: str | None = None
-    product: str | None = None
-    meta: RubikUidMeta | None = msgspec.field(default=None, name="_meta")
+    externalId: str | None = UNSET
+    refId: str | None = UNSET
+    product: str | None = UNSET
+    meta: RubikUidMeta | None = msgspec.field(default=UNSET, name="_meta")
 
     @property
     def no_coverage(self) -> bool:
@@ -162,16 +162,16 @@ class RubikUid(Record):
 class RubikSubaddress(Record):
     """A dwelling of an address, from ``rubik/subaddresses`` (which answers a bare list)."""
 
-    owner: str | None = None
-    geographicSubAddress: GeographicSubAddress | None = None
-    uids: list[RubikUid] | None = None
+    owner: str | None = UNSET
+    geographicSubAddress: GeographicSubAddress | None = UNSET
+    uids: list[RubikUid] | None = UNSET
 
 
 class RubikProducts(Record):
     """The products a wholesaler offers for a subaddress (``rubik/products``)."""
 
-    owner: str | None = None
-    uids: list[RubikUid] | None = None
+    owner: str | None = UNSET
+    uids: list[RubikUid] | None = UNSET
 
 
 class CoverageCheck(Record):
@@ -183,10 +183,10 @@ class CoverageCheck(Record):
     #: ``code`` when it has none.
     NO_COVERAGE: ClassVar[int] = 302
 
-    code: int | None = None
-    message: str | None = None
-    description: str | None = None
-    meta: Any = msgspec.field(default=None, name="_meta")
+    code: int | None = UNSET
+    message: str | None = UNSET
+    description: str | None = UNSET
+    meta: Any = msgspec.field(default=UNSET, name="_meta")
 
     @property
     def covered(self) -> bool:
@@ -206,45 +206,45 @@ class OwnerSettings(Record):
     are left open.
     """
 
-    diagnostic_actions: dict[str, Any] | None = None
-    diagnostic_tests: dict[str, Any] | None = None
-    has_otb_change: bool | None = None
-    has_products_api: bool | None = None
-    has_tickets: bool | None = None
-    ppais: Any = None
-    reserve_expiration: int | None = None
-    service_profiles: Any = None
+    diagnostic_actions: dict[str, Any] | None = UNSET
+    diagnostic_tests: dict[str, Any] | None = UNSET
+    has_otb_change: bool | None = UNSET
+    has_products_api: bool | None = UNSET
+    has_tickets: bool | None = UNSET
+    ppais: Any = UNSET
+    reserve_expiration: int | None = UNSET
+    service_profiles: Any = UNSET
     # 2023-09 shape
-    has_product_order: bool | None = None
-    needs_planning_date: bool | None = None
-    needs_reason: bool | None = None
+    has_product_order: bool | None = UNSET
+    needs_planning_date: bool | None = UNSET
+    needs_reason: bool | None = UNSET
 
 
 class RubikService(Record):
     """A wholesale FTTH service. ``planned`` is ``"YYYY-MM-DD HH:MM"`` text, kept as received."""
 
-    id: int | None = None
-    owner: str | None = None
-    address_uid: str | None = None
-    remote_id: str | None = None
-    state: str | None = None
-    last_state: str | None = None
-    owner_state: str | None = None
-    product: str | None = None
-    installation_info: dict[str, Any] | None = None
-    service_profile: str | None = None
-    ppai: str | None = None
-    tv_remote_id: str | None = None
-    crm_phone_label: str | None = None
-    crm_contact_label: str | None = None
-    crm_external_id: str | None = None
-    crm_customer_label: str | None = None
-    administrative_id: str | None = None
-    order_id: str | None = None
-    reason: str | None = None
-    planned: str | None = None
-    created: _dt.datetime | None = None
-    updated: _dt.datetime | None = None
+    id: int | None = UNSET
+    owner: str | None = UNSET
+    address_uid: str | None = UNSET
+    remote_id: str | None = UNSET
+    state: str | None = UNSET
+    last_state: str | None = UNSET
+    owner_state: str | None = UNSET
+    product: str | None = UNSET
+    installation_info: dict[str, Any] | None = UNSET
+    service_profile: str | None = UNSET
+    ppai: str | None = UNSET
+    tv_remote_id: str | None = UNSET
+    crm_phone_label: str | None = UNSET
+    crm_contact_label: str | None = UNSET
+    crm_external_id: str | None = UNSET
+    crm_customer_label: str | None = UNSET
+    administrative_id: str | None = UNSET
+    order_id: str | None = UNSET
+    reason: str | None = UNSET
+    planned: str | None = UNSET
+    created: _dt.datetime | None = UNSET
+    updated: _dt.datetime | None = UNSET
 
 
 class ServiceOrder(Record):
@@ -255,38 +255,41 @@ class ServiceOrder(Record):
     ``NU-CMR-IUA``, ``DS-NOM-CDR-TEC``...).
     """
 
-    owner: str | None = None
-    service_profile: str | None = None
-    crm_external_id: str | None = None
-    crm_customer_label: str | None = None
-    crm_phone_label: str | None = None
-    crm_contact_label: str | None = None
-    remote_id: str | None = None
-    ppai: str | None = None
-    tv_remote_id: str | None = None
-    uids: list[RubikUid] | None = None
-    address: RubikAddress | None = None
-    address_uid: str | None = None
-    product: str | None = None
-    extrainfo: dict[str, Any] | None = None
-    planned: str | None = None
-    reason: str | None = None
+    owner: str | None = UNSET
+    service_profile: str | None = UNSET
+    crm_external_id: str | None = UNSET
+    crm_customer_label: str | None = UNSET
+    crm_phone_label: str | None = UNSET
+    crm_contact_label: str | None = UNSET
+    remote_id: str | None = UNSET
+    ppai: str | None = UNSET
+    tv_remote_id: str | None = UNSET
+    uids: list[RubikUid] | None = UNSET
+    address: RubikAddress | None = UNSET
+    address_uid: str | None = UNSET
+    product: str | None = UNSET
+    extrainfo: dict[str, Any] | None = UNSET
+    planned: str | None = UNSET
+    reason: str | None = UNSET
 
 
 class RubikTicket(Record):
     """A trouble ticket (**unverified**: only the UI is documented; names are its labels)."""
 
-    id: int | None = None
-    owner: str | None = None
-    customer: Any = None
-    address: Any = None
-    service: Any = None
-    state: str | None = None
-    priority: Any = None
-    type: str | None = None
-    symptom: str | None = None
-    description: str | None = None
-    comments: Any = None
-    affected_customers: Any = None
-    created: _dt.datetime | None = None
-    updated: _dt.datetime | None = None
+    id: int | None = UNSET
+    owner: str | None = UNSET
+    customer: Any = UNSET
+    address: Any = UNSET
+    service: Any = UNSET
+    state: str | None = UNSET
+    priority: Any = UNSET
+    type: str | None = UNSET
+    symptom: str | None = UNSET
+    description: str | None = UNSET
+    comments: Any = UNSET
+    affected_customers: Any = UNSET
+    created: _dt.datetime | None = UNSET
+    updated: _dt.datetime | None = UNSET
+
+
+seal_records(list(globals().values()))

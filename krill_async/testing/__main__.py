@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 
@@ -139,12 +141,47 @@ async def _serve(config: SimulatorConfig, faults: Sequence[dict[str, object]] = 
         await stop.wait()
 
 
+def busy_port_message(host: str, port: int) -> str | None:
+    """One line saying the way out when ``host:port`` cannot be listened on, else None.
+
+    Checked before the data is generated (seconds for large networks), so a busy port fails at once.
+    """
+    if port == 0:
+        return None
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+            probe.bind((host, port))
+    except OSError as exc:
+        return _bind_failure(host, port, exc)
+    return None
+
+
+_BIND_ERRORS = frozenset({errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES})
+
+
+def _bind_failure(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return f"port {port} on {host} is in use (another simulator?): choose another with --port, or --port 0"
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}; try --port 0 for a free port"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """CLI entry point."""
+    """CLI entry point; exit status 2 (and one line on stderr) when the port cannot be listened on."""
     args = _parser().parse_args(argv)
-    # KeyboardInterrupt only escapes if the signal arrives before the handlers are installed.
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(_config(args), _faults(args.fault)))
+    problem = busy_port_message(args.host, args.port)
+    try:
+        if problem is None:
+            # KeyboardInterrupt only escapes if the signal arrives before the handlers are installed.
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(_serve(_config(args), _faults(args.fault)))
+    except OSError as exc:  # taken between the check and the bind
+        if exc.errno not in _BIND_ERRORS:
+            raise
+        problem = _bind_failure(args.host, args.port, exc)
+    if problem is not None:
+        print(f"krill simulator: {problem}", file=sys.stderr)
+        return 2
     return 0
 
 
