@@ -10,7 +10,7 @@ before the move.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -124,6 +124,10 @@ class BulkReport:
 
     def __len__(self) -> int:
         return len(self.outcomes)
+
+    def __iter__(self) -> Iterator[ActionOutcome]:
+        """The outcomes in the order the CPEs were given (``for outcome in report``)."""
+        return iter(self.outcomes)
 
     @property
     def succeeded(self) -> list[ActionOutcome]:

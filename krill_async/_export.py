@@ -142,6 +142,11 @@ class Export(Generic[T]):
         await self._tg.__aexit__(None, None, None)
         return False
 
+    @property
+    def entered(self) -> bool:
+        """Whether the export was entered (``async with``): it can be entered once."""
+        return self._entered
+
     # -- progress -------------------------------------------------------------------------------------
 
     @property

@@ -72,7 +72,7 @@ async def _records(source: Source) -> AsyncIterator[tuple[AsyncIterator[Any], Ca
     if isinstance(source, ListQuery):
         source = source.export()
     if isinstance(source, Export):
-        if source._entered:  # already inside the caller's ``async with``: just read it
+        if source.entered:  # already inside the caller's ``async with``: just read it
             yield source.__aiter__(), lambda: source.count
             return
         async with source as export:

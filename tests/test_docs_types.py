@@ -21,10 +21,7 @@ SNIPPET = re.compile(r'^\s*--8<--\s*"([^"]+)"\s*$')
 FOREIGN = re.compile(r"<!--\s*skip:\s*foreign\b[^>]*-->\s*$")
 #: Pages whose examples still fail, with what they need (their owners fix them; the list must then shrink,
 #: which this test enforces by failing when a listed page passes).
-PENDING: dict[str, str] = {
-    "testing.md": "annotate the fixtures: krill_simulator: KrillSimulator, krill_simulator_factory: "
-    "Callable[..., KrillSimulator], and -> None",
-}
+PENDING: dict[str, str] = {}
 
 PRELUDE = """\
 # names a page uses without creating them (see tests/test_docs_code.py)

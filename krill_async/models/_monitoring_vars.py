@@ -160,7 +160,7 @@ class Registration:
 
 class HostVars(Record):
     """``attrs.vars`` of a CPE host (and of Service objects in search results). Custom vars not listed here
-    are skipped: select them with a projection (``.select(x="attrs.vars.my_var")``) or ``model=dict``."""
+    are skipped: select them with a projection (``.select(x="attrs.vars.my_var")``) or ``into=dict``."""
 
     type: str | None = UNSET
     vendor: str | None = UNSET
