@@ -1,9 +1,9 @@
 """Action results, shared by every app that sends actions (ISP CPEs, GPON ONUs, Oratio sessions).
 
-An action's answer is undocumented: :func:`acknowledgement` reads any shape into an
-:class:`ActionResult`; a bulk run is a :class:`BulkReport` of one :class:`ActionOutcome` per target.
+An action's answer is undocumented: `acknowledgement()` reads any shape into an
+`ActionResult`; a bulk run is a `BulkReport` of one `ActionOutcome` per target.
 
-CPE actions themselves belong to the ISP app (:mod:`krill_async.apps.isp`); their names are still
+CPE actions themselves belong to the ISP app (`krill_async.apps.isp`); their names are still
 importable from here (``from krill_async._actions import CpeResource, cpe_key``) for code written
 before the move.
 """
@@ -104,7 +104,7 @@ class ActionOutcome:
 
 
 class BulkActionError(KrillError):
-    """Raised by :meth:`BulkReport.raise_for_failures`; ``report`` holds every outcome."""
+    """Raised by `BulkReport.raise_for_failures()`; ``report`` holds every outcome."""
 
     def __init__(self, report: BulkReport) -> None:
         self.report = report
@@ -143,7 +143,7 @@ class BulkReport:
         return all(o.ok for o in self.outcomes)
 
     def raise_for_failures(self) -> BulkReport:
-        """Raise :class:`BulkActionError` if any CPE failed; return the report otherwise."""
+        """Raise `BulkActionError` if any CPE failed; return the report otherwise."""
         if not self.ok:
             raise BulkActionError(self)
         return self
@@ -153,7 +153,7 @@ class BulkReport:
 
 
 def acknowledgement(target: int | str, action: str, response: Response) -> ActionResult:
-    """An :class:`ActionResult` from an action's answer: JSON of any shape, plain text, or nothing."""
+    """An `ActionResult` from an action's answer: JSON of any shape, plain text, or nothing."""
     content = response.content
     decoded: Any = None
     if content.strip():

@@ -25,7 +25,7 @@ ERROR_BODY_BYTES = 64 * 1024
 
 
 class BodyLimit:
-    """Counts the bytes of one body; raises :class:`~krill_async.ResponseTooLarge` past ``limit``."""
+    """Counts the bytes of one body; raises [`ResponseTooLarge`][krill_async.ResponseTooLarge] past ``limit``."""
 
     def __init__(self, limit: int, *, method: str, url: str) -> None:
         self.limit = limit
@@ -67,7 +67,7 @@ async def iter_limited(raw: aiohttp.ClientResponse, limit: BodyLimit) -> AsyncIt
 
 
 async def read_limited(raw: aiohttp.ClientResponse, limit: BodyLimit) -> bytes:
-    """The whole body, or :class:`~krill_async.ResponseTooLarge` as soon as it passes the limit."""
+    """The whole body, or [`ResponseTooLarge`][krill_async.ResponseTooLarge] as soon as it passes the limit."""
     limit.check_declared(*_declared(raw))
     chunks: list[bytes] = []
     async for chunk in raw.content.iter_any():

@@ -32,16 +32,16 @@ _VERSION = "0.1.0"
 class Krill:
     """Async client for one Krill deployment.
 
-    Use it as ``async with Krill(url, auth=...) as krill:`` or call :meth:`aclose` yourself; it is safe to
-    share one client between many concurrent tasks (create it in your web app's lifespan).
+    Use it as ``async with Krill(url, auth=...) as krill:`` or call [`aclose()`][krill_async.Krill.aclose] yourself; it
+    is safe to share one client between many concurrent tasks (create it in your web app's lifespan).
 
-    ``auth`` is a ``(username, password)`` tuple (HTTP Basic), a :class:`JWTLogin`, a :class:`BearerToken`
-    or any :class:`Auth`; ``token`` is a shortcut for ``BearerToken(token)``. ``concurrency`` sizes the
-    connection pool and is the default for exports. Pass ``session`` to use your own
+    ``auth`` is a ``(username, password)`` tuple (HTTP Basic), a [`JWTLogin`][krill_async.JWTLogin], a
+    [`BearerToken`][krill_async.BearerToken] or any `Auth`; ``token`` is a shortcut for ``BearerToken(token)``.
+    ``concurrency`` sizes the connection pool and is the default for exports. Pass ``session`` to use your own
     ``aiohttp.ClientSession`` (the client then never closes it); ``ssl`` takes an ``ssl.SSLContext`` for
     a private CA (``False`` disables verification: never do that in production).
 
-    ``retry`` is the :class:`RetryPolicy` for every call (``NO_RETRIES`` turns retries off);
+    ``retry`` is the [`RetryPolicy`][krill_async.RetryPolicy] for every call (``NO_RETRIES`` turns retries off);
     ``max_in_flight`` caps requests in flight across every call and export (default: ``concurrency``);
     ``rate_limit`` caps requests per second. A 429 pauses every request of the client.
     """
@@ -230,7 +230,7 @@ class Krill:
         timeout: TimeoutTypes = None,
     ) -> Response:
         """Send any request. ``path`` is relative to ``/api/v2/`` (``"isp/cpes/74/"``), or absolute from
-        the deployment root (``"/api/cpes/"`` for API v1). Returns the complete :class:`Response`;
+        the deployment root (``"/api/cpes/"`` for API v1). Returns the complete [`Response`][krill_async.Response];
         HTTP errors raise like everywhere else."""
         return await self.transport.request(
             method,

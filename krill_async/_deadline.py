@@ -2,8 +2,8 @@
 
 A call waits for several things besides the server: a token, the client-wide pause after a 429, the rate
 limit, a free request slot, the delay before a retry. Each of them runs inside the call's anyio cancel
-scope, so none can outlast it; :data:`waiting_for` names what the call was doing when time ran out, so
-the :class:`~krill_async.RequestTimeout` says where the time went.
+scope, so none can outlast it; `waiting_for` names what the call was doing when time ran out, so
+the [`RequestTimeout`][krill_async.RequestTimeout] says where the time went.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ def remaining() -> float:
 
 @contextlib.contextmanager
 def call_deadline(seconds: float, *, method: str, url: str) -> Iterator[None]:
-    """Bound the block to ``seconds``; on expiry raise :class:`~krill_async.RequestTimeout` naming the wait."""
+    """Bound the block to ``seconds``; on expiry raise [`RequestTimeout`][krill_async.RequestTimeout] naming the
+    wait."""
     if math.isinf(seconds):
         yield
         return

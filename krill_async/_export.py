@@ -52,8 +52,8 @@ class Export(Generic[T]):
 
     Fetch tasks live in a task group owned by this context manager: leaving the block (normally, by
     ``break`` or by an error) cancels requests in flight and returns their connections to the pool.
-    Failures surface in the consumer as the original :class:`~krill_async.KrillError`, in order, with
-    ``resume_point`` set; :attr:`resume_point` is also readable at any time.
+    Failures surface in the consumer as the original [`KrillError`][krill_async.KrillError], in order, with
+    ``resume_point`` set; [`resume_point`][krill_async.Export.resume_point] is also readable at any time.
     """
 
     def __init__(

@@ -1,6 +1,6 @@
 """Incremental decoding of large list bodies, sans-I/O: feed bytes, take batches of records.
 
-msgspec has no streaming decoder, so :class:`IncrementalPageDecoder` keeps a buffer, cuts the ``results``
+msgspec has no streaming decoder, so `IncrementalPageDecoder` keeps a buffer, cuts the ``results``
 array at item boundaries every ``batch_bytes`` and decodes each batch as a JSON array with one cached
 decoder. Finding a boundary:
 
@@ -68,7 +68,8 @@ def lax_decoder(type_: Any) -> msgspec.json.Decoder[Any]:
 
 
 def decode_lax(body: bytes, model: Any, *, url: str) -> Any:
-    """Decode one whole answer in lax mode; typed errors (a truncated body is :class:`IncompleteBody`)."""
+    """Decode one whole answer in lax mode; typed errors (a truncated body is
+    [`IncompleteBody`][krill_async.IncompleteBody])."""
     try:
         return lax_decoder(wire_type(model)).decode(body)
     except RecursionError:
@@ -99,8 +100,8 @@ class IncrementalPageDecoder(Generic[T]):
     bytes arrive: ``feed(chunk)``, then ``next_batch()`` until it returns ``None``; ``finish()`` at the end.
 
     Memory is about one batch plus one chunk, whatever the body's size. A body that ends before its JSON is
-    complete raises :class:`~krill_async.IncompleteBody` (retryable); malformed JSON or a record that does
-    not fit ``model`` raises :class:`~krill_async.DecodeError`.
+    complete raises [`IncompleteBody`][krill_async.IncompleteBody] (retryable); malformed JSON or a record that does
+    not fit ``model`` raises [`DecodeError`][krill_async.DecodeError].
     """
 
     def __init__(

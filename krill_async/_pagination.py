@@ -193,7 +193,8 @@ class ListQuery(Generic[T]):
                 yield item
 
     async def collect(self) -> list[T]:
-        """Every record in a list (sequential paging). For large collections prefer :meth:`export`."""
+        """Every record in a list (sequential paging). For large collections prefer
+        [`export()`][krill_async.ListQuery.export]."""
         return [item async for item in self]
 
     def export(
@@ -211,8 +212,9 @@ class ListQuery(Generic[T]):
 
         Records come in server order unless ``ordered=False`` (then pages are yielded as they complete).
         At most ``concurrency`` pages are in flight or waiting for the consumer, so memory stays bounded.
-        ``resume`` carries on from a :class:`ResumePoint` of an earlier run. ``consistent=True`` yields each
-        ``key`` at most once and reports drift in ``export.drift`` (see :class:`DriftReport`).
+        ``resume`` carries on from a [`ResumePoint`][krill_async.ResumePoint] of an earlier run. ``consistent=True``
+        yields each ``key`` at most once and reports drift in ``export.drift`` (see
+        [`DriftReport`][krill_async.DriftReport]).
         """
         return Export(
             self,

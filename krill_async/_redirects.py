@@ -8,7 +8,7 @@ create nothing. So for POST, PUT, PATCH and DELETE:
 - 307/308 on the same origin: sent again with the same method and body (that is what they mean);
 - 301/302/303 whose ``Location`` differs only by a trailing slash (Django's redirect, sent before the view
   ran, so nothing was done): sent again once with the same method and body;
-- anything else: :class:`~krill_async.RedirectError` naming the ``Location``.
+- anything else: [`RedirectError`][krill_async.RedirectError] naming the ``Location``.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def follow_redirect(
     """What to do with a redirect answer to ``method url``; raises when it must not be followed.
 
     ``history`` holds the URLs already requested by this call (the first included): a loop or more than
-    :data:`MAX_REDIRECTS` hops is one :class:`~krill_async.RedirectError`, never retried.
+    `MAX_REDIRECTS` hops is one [`RedirectError`][krill_async.RedirectError], never retried.
     """
     shown = redact_url(url)
     if not location:

@@ -162,7 +162,7 @@ class Resource(Generic[T]):
         """Shortcut for ``list(**list_options).export(...)``: every record, pages fetched concurrently.
 
         ``consistent=True`` sorts by ``id`` (unless ``sort=`` is given), yields each id at most once and
-        reports drift; ``resume=`` carries on from an earlier run's :class:`ResumePoint`.
+        reports drift; ``resume=`` carries on from an earlier run's [`ResumePoint`][krill_async.ResumePoint].
         """
         if consistent:
             list_options.setdefault("sort", "id")
@@ -244,7 +244,7 @@ class Resource(Generic[T]):
 
 
 class declare(Generic[R]):
-    """Declares a resource on an :class:`App`: ``cpes = declare("cpes", Cpe)``.
+    """Declares a resource on an [`App`][krill_async.App]: ``cpes = declare("cpes", Cpe)``.
 
     The resource object is created once per client, on first access.
     """
@@ -284,7 +284,7 @@ class declare(Generic[R]):
 
 class App:
     """One Krill app (``/api/v2/<name>/``). Subclasses declare typed resources; any other path is
-    reachable with :meth:`resource`."""
+    reachable with [`resource()`][krill_async.App.resource]."""
 
     name: str = ""
 

@@ -1,4 +1,5 @@
-"""Answers as the transport hands them out: complete (:class:`Response`) or streamed (:class:`StreamingResponse`)."""
+"""Answers as the transport hands them out: complete ([`Response`][krill_async.Response]) or streamed
+(`StreamingResponse`)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ class Response:
 
 
 class StreamingResponse:
-    """A successful answer whose body is read chunk by chunk (inside :meth:`Transport.stream`)."""
+    """A successful answer whose body is read chunk by chunk (inside `Transport.stream()`)."""
 
     def __init__(self, method: str, url: URL, raw: aiohttp.ClientResponse, limit: BodyLimit) -> None:
         self.method = method

@@ -1,8 +1,8 @@
 """Streaming answers: pages decoded as they arrive, and records yielded while a body is still arriving.
 
-The decoding itself is sans-I/O, in :mod:`krill_async._incremental`; this module is the I/O glue.
-:func:`streaming_fetcher` plugs it into :class:`~krill_async.ListQuery` (every iteration and export mode);
-:class:`ObjectStream` yields records while a page (or one huge chunked body) is still arriving.
+The decoding itself is sans-I/O, in `krill_async._incremental`; this module is the I/O glue.
+`streaming_fetcher()` plugs it into [`ListQuery`][krill_async.ListQuery] (every iteration and export mode);
+`ObjectStream` yields records while a page (or one huge chunked body) is still arriving.
 """
 
 from __future__ import annotations
@@ -49,10 +49,10 @@ async def _decode_response(response: StreamingResponse, decoder: IncrementalPage
 
 
 def streaming_fetcher(batch_bytes: int = DEFAULT_BATCH_BYTES) -> PageFetcher:
-    """A :class:`~krill_async.ListQuery` page fetcher that decodes each page as it arrives, in batches.
+    """A [`ListQuery`][krill_async.ListQuery] page fetcher that decodes each page as it arrives, in batches.
 
     Raw bytes never pile up (one batch plus one chunk at a time), and no single decode blocks the event
-    loop for more than a batch. The page's records are still returned together, as a :class:`Page`.
+    loop for more than a batch. The page's records are still returned together, as a [`Page`][krill_async.Page].
     """
 
     learnt: dict[Any, Learnt] = {}  # per model, shared by the pages of the query

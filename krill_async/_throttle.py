@@ -1,6 +1,6 @@
 """Client-wide throttling: requests in flight, an optional rate, and a shared pause after a 429.
 
-One :class:`Throttle` per client, shared by every call and export on it, so a 429 slows down everyone
+One [`Throttle`][krill_async.Throttle] per client, shared by every call and export on it, so a 429 slows down everyone
 rather than only the request that got it.
 """
 
@@ -20,8 +20,8 @@ __all__ = ["Throttle"]
 
 class Throttle:
     """At most ``max_in_flight`` requests at once and, when ``rate`` is set, at most ``rate`` requests
-    per second. :meth:`pause` (called on a 429) holds every new request back for a while and, with a
-    rate, halves it; the rate then climbs back by 5% per successful request."""
+    per second. [`pause()`][krill_async.Throttle.pause] (called on a 429) holds every new request back for a while and,
+    with a rate, halves it; the rate then climbs back by 5% per successful request."""
 
     def __init__(self, max_in_flight: int, rate: float | None = None) -> None:
         if max_in_flight < 1:

@@ -57,7 +57,8 @@ class Timeout:
         )
 
 
-#: What ``timeout=`` accepts: a :class:`Timeout`, a total in seconds, or ``None`` for the client default.
+#: What ``timeout=`` accepts: a [`Timeout`][krill_async.Timeout], a total in seconds, or ``None`` for the client
+#: default.
 TimeoutTypes = Timeout | float | int | None
 
 

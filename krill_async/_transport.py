@@ -203,7 +203,7 @@ class Transport:
 
         Failures the ``retry`` policy (default: the client's) deems transient are retried after a delay,
         all within ``timeout.total``. ``retry=False`` sends once and counts nothing: for callers that
-        retry a larger operation (a page fetch with its decoding) through :meth:`retrying` themselves.
+        retry a larger operation (a page fetch with its decoding) through `retrying()` themselves.
         A DELETE whose earlier attempt may have reached the server and whose retry answers 404 succeeded.
         """
         method, url, body, extra = self._prepare(method, url, params, json, headers)
@@ -299,7 +299,7 @@ class Transport:
     ) -> AsyncIterator[StreamingResponse]:
         """Send one request and give its successful answer as chunks, as they arrive.
 
-        Authentication, renewal, redirects and error statuses are handled exactly as by :meth:`request`.
+        Authentication, renewal, redirects and error statuses are handled exactly as by `request()`.
         Leaving the block releases the connection; failures while reading are typed errors
         ([IncompleteBody][krill_async.IncompleteBody] when the body is cut short). The body counts
         against ``max_body_size`` and, with the request, against ``timeout.total``.

@@ -124,7 +124,7 @@ def check_server_url(url: URL, *, root: URL, what: str) -> URL:
 
     It must be on the configured origin, carry no userinfo, and its path, once dot segments are resolved,
     must stay under the configured prefix's ``/api/``: a link to ``/admin/...`` or one that climbs out with
-    ``../`` is refused with :class:`~krill_async.UnsafeURLError`, since credentials go with it.
+    ``../`` is refused with [`UnsafeURLError`][krill_async.UnsafeURLError], since credentials go with it.
     """
     if url.scheme not in ("http", "https") or not same_origin(url, root):
         raise UnsafeURLError(
@@ -159,7 +159,7 @@ def rebase_link(link: str, *, root: URL, request_url: URL) -> URL:
     The link's path from ``/api/`` on and its query are kept byte-exact; scheme, host, port and the
     path prefix come from ``root``. A link without a leading ``/`` resolves against ``request_url``. Dot
     segments are resolved first, and a link that leaves the API raises
-    :class:`~krill_async.UnsafeURLError` (a ``ValueError``).
+    [`UnsafeURLError`][krill_async.UnsafeURLError] (a ``ValueError``).
     """
     if not isinstance(link, str) or not link.strip():
         raise UnsafeURLError("empty link")

@@ -1,7 +1,7 @@
 """One exception hierarchy for everything that can go wrong talking to Krill.
 
-Every error the library raises is a :class:`KrillError`; each message says what happened and what to do
-next. URLs in messages have secret-looking query parameters redacted.
+Every error the library raises is a [`KrillError`][krill_async.KrillError]; each message says what happened and what to
+do next. URLs in messages have secret-looking query parameters redacted.
 """
 
 from __future__ import annotations

@@ -11,32 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ROLE = re.compile(r":(class|meth|func|attr|exc|data|obj|mod):`([^`]+)`")
 #: Files still holding roles because other work owns them now; ``python tools/fix_roles.py`` (after the
 #: merge) converts them all, and this set must then be emptied: the test fails on a listed file that is clean.
-PENDING: frozenset[str] = frozenset(
-    {
-        "krill_async/_actions.py",
-        "krill_async/_auth.py",
-        "krill_async/_client.py",
-        "krill_async/_pagination.py",
-        "krill_async/_resource.py",
-        "krill_async/_stream_decode.py",
-        "krill_async/_throttle.py",
-        "krill_async/_timeouts.py",
-        "krill_async/_transport.py",
-        "krill_async/apps/auth.py",
-        "krill_async/apps/monitoring.py",
-        "krill_async/apps/pbx.py",
-        "krill_async/apps/rubik.py",
-        "krill_async/errors.py",
-        "krill_async/testing/_apps.py",
-        "krill_async/testing/_data.py",
-        "krill_async/testing/_jwt.py",
-        "krill_async/testing/_monitoring_data.py",
-        "krill_async/testing/_server.py",
-        "krill_async/testing/apps/__init__.py",
-        "krill_async/testing/apps/_state.py",
-        "krill_async/testing/apps/cpes.py",
-    }
-)
+PENDING: frozenset[str] = frozenset()
 
 
 def roles_by_file() -> dict[str, set[tuple[str, str]]]:

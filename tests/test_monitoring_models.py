@@ -4,7 +4,7 @@ Imported by the other monitoring tests. Quirks of the published text, kept as pu
 
 * ``SERVICE_PONDESV_FRAGMENT`` and ``HOST_ALARM_FRAGMENT`` are fragments of a streamed ``results`` array (they end
   with ``},``); the Service one has five redacted values (``"address":`` with nothing after it): not valid JSON;
-  :func:`repaired` fills exactly those with ``""``.
+  `repaired()` fills exactly those with ``""``.
 * ``PAGE_REGHOST_LIMIT1`` has ``®host`` in its ``next`` link: the doc renderer turned ``&reg`` into ``®``.
 * The vendor redacted some values inconsistently: the query says ``regtag==CAR-OLT02-0/3/9`` and
   ``reghost==SMR-OLT03`` while the objects show ``OLT02`` and ``OLT03``; the page shows ``"name": "cpe"`` and

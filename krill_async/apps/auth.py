@@ -27,7 +27,7 @@ class AuthApp(App):
     async def login(self, username: str, password: str) -> TokenPair:
         """Log in (sent without the client's credentials) and return the ``access``/``refresh`` pair.
 
-        A refused login raises :class:`~krill_async.InvalidCredentials`; it is never retried, because
+        A refused login raises [`InvalidCredentials`][krill_async.InvalidCredentials]; it is never retried, because
         Krill bans IPs after repeated failures.
         """
         try:

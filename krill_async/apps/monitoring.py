@@ -1,6 +1,6 @@
 """``/api/v2/monitoring/``: typed search over Icinga-style objects, live CPE status, graphs and datasets.
 
-``krill.monitoring.search(...)`` is a :class:`~krill_async.ListQuery` (sequential, pages, concurrent export)
+``krill.monitoring.search(...)`` is a [`ListQuery`][krill_async.ListQuery] (sequential, pages, concurrent export)
 whose pages are decoded incrementally as they arrive, with two additions: ``.select(...)`` decodes only the
 paths you name (several times faster), and ``.stream()`` yields records while a huge body is still arriving.
 Filter names that are not Python identifiers have typed spellings: ``perf.pondesv > 2`` for
@@ -110,7 +110,7 @@ class Metric:
 
 
 class _Perf:
-    """``perf.<metric>`` or ``perf("<metric>")``: a :class:`Metric` to compare with a number."""
+    """``perf.<metric>`` or ``perf("<metric>")``: a `Metric` to compare with a number."""
 
     def __getattr__(self, name: str) -> Metric:
         if name.startswith("__"):
@@ -244,7 +244,7 @@ def dataset_metrics(
 
 
 class SearchQuery(ListQuery[T]):
-    """A monitoring search, not yet sent: every :class:`~krill_async.ListQuery` mode, plus ``select()``
+    """A monitoring search, not yet sent: every [`ListQuery`][krill_async.ListQuery] mode, plus ``select()``
     (decode only some paths) and ``stream()`` (records while the body arrives)."""
 
     def __init__(
@@ -263,7 +263,7 @@ class SearchQuery(ListQuery[T]):
     def select(self, **paths: PathSpec) -> SearchQuery[Selection]:
         """Decode only these jq-like paths: ``.select(cpe="name", olt="attrs.vars.cpe_registration_host")``.
 
-        Records are small :class:`~krill_async.Selection` objects (``rec.cpe``, ``rec.olt``, ``rec.to_dict()``);
+        Records are small [`Selection`][krill_async.Selection] objects (``rec.cpe``, ``rec.olt``, ``rec.to_dict()``);
         a missing path reads as ``None``. ``name=("attrs.state", int)`` decodes into a type.
         """
         return self._with(model=projection(**paths))
@@ -426,9 +426,9 @@ class Monitoring(App):
 
         ``search(perf.pondesv > 2, type="Service")``, ``search(type="Host", regstate="alarm",
         regtag="CAR-OLT02-0/3/9")``, ``search(type="Host", reghost="SMR-OLT03", joins="services")``.
-        Records are :class:`Host`, :class:`Service` (by ``type``) or :class:`MonitoringObject`; ``into=``
-        picks another type (``dict``, ``bytes``). ``limit=`` is the most records yielded (one request for
-        ``limit=1``), ``page_size=`` the size of each request.
+        Records are [`Host`][krill_async.Host], [`Service`][krill_async.Service] (by ``type``) or
+        [`MonitoringObject`][krill_async.MonitoringObject]; ``into=`` picks another type (``dict``, ``bytes``).
+        ``limit=`` is the most records yielded (one request for ``limit=1``), ``page_size=`` the size of each request.
         """
         most = record_limit(limit)
         pairs = search_params(
@@ -476,7 +476,7 @@ class Monitoring(App):
 
     async def cpe_info(self, cpe_id: int | str, *, timeout: TimeoutTypes = None) -> CpeInfo:
         """Real-time state of one CPE, queried live from its OLT (``/monitoring/cpes/{id}/info``): slow, and
-        it fails when the device or OLT does not answer. Uses :attr:`live_timeout` unless told otherwise."""
+        it fails when the device or OLT does not answer. Uses `live_timeout` unless told otherwise."""
         limits = resolve_timeout(timeout, self._live_timeout())
         result: CpeInfo = await self._get(f"cpes/{quote_identifier(cpe_id)}/info", CpeInfo, timeout=limits)
         return result
@@ -507,8 +507,9 @@ class Monitoring(App):
     ) -> list[Series]:
         """Metric time series (``POST /monitoring/datasets/``), down-sampled by the server.
 
-        ``metrics`` are ``(measurement, metric)`` pairs, graphs or graph datasets from :meth:`graphs`, or
-        :class:`DatasetMetric`. ``start``/``end`` are ago-times like ``"24h"`` and ``"0m"`` (or timedeltas).
+        ``metrics`` are ``(measurement, metric)`` pairs, graphs or graph datasets from `graphs()`, or
+        [`DatasetMetric`][krill_async.models.DatasetMetric]. ``start``/``end`` are ago-times like ``"24h"`` and ``"0m"``
+        (or timedeltas).
         """
         wanted = dataset_metrics(metrics, host_name, service_name)
         body = {

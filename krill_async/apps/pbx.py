@@ -42,7 +42,7 @@ class HolidayResource(Resource[Holiday]):
 
 
 class PbxApp(App):
-    """Virtual PBX objects, flat under ``/api/v2/pbx/``; :meth:`customer_pbx` gives the nested form."""
+    """Virtual PBX objects, flat under ``/api/v2/pbx/``; `customer_pbx()` gives the nested form."""
 
     name = "pbx"
 

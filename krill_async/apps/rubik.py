@@ -51,12 +51,12 @@ def with_planned(data: Any) -> Any:
 class RubikServices(Resource[RubikService]):
     """Rubik services: ``list(sort=, search=, owner=, state=)``, ``get``, ``create``, ``update``, ``patch``.
 
-    ``state`` is an open string (see :class:`~krill_async.models.rubik.ServiceState`).
+    ``state`` is an open string (see [`ServiceState`][krill_async.models.rubik.ServiceState]).
     """
 
     async def create(self, data: Any, *, timeout: TimeoutTypes = None) -> RubikService:
-        """Order a service (a :class:`ServiceOrder` or a dict). The answer is the stored service, usually
-        ``InProgress``: the wholesaler processes the order later."""
+        """Order a service (a [`ServiceOrder`][krill_async.ServiceOrder] or a dict). The answer is the stored service,
+        usually ``InProgress``: the wholesaler processes the order later."""
         return await super().create(with_planned(data), timeout=timeout)
 
     async def update(self, id: int | str, data: Any, *, timeout: TimeoutTypes = None) -> RubikService:

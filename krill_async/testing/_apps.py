@@ -1,8 +1,8 @@
 """Extension point of the simulator: Krill apps beyond ``isp`` (monitoring, pbx, rubik, ...).
 
 Each app lives in its own module under ``krill_async/testing/apps/`` and registers a handler with
-:func:`register_app`; modules are discovered on first use, so adding an app never edits the server.
-A handler receives an :class:`AppRequest` (already authenticated) and returns an aiohttp response; it
+`register_app()`; modules are discovered on first use, so adding an app never edits the server.
+A handler receives an `AppRequest` (already authenticated) and returns an aiohttp response; it
 reuses the server's DRF behaviour through the request's helpers (paging, JSON errors, body parsing).
 """
 

@@ -1,7 +1,7 @@
 """Authentication of the simulated server: DRF BasicAuthentication, SimpleJWT access tokens, and the
 dj-rest-auth / SimpleJWT login and refresh views, with their exact error bodies.
 
-A mixin of :class:`~krill_async.testing.KrillSimulator`: it shares the simulator's config, counters and token
+A mixin of [`KrillSimulator`][krill_async.testing.KrillSimulator]: it shares the simulator's config, counters and token
 registry, so tests can expire tokens and count logins on the simulator itself.
 """
 

@@ -1,7 +1,7 @@
 """The CRUD views of the simulated ``isp`` app (and API v1): list, retrieve, create, update, delete,
 with DRF's serializer field conversions and error messages.
 
-A mixin of :class:`~krill_async.testing.KrillSimulator`, which provides the network, config and JSON sending.
+A mixin of [`KrillSimulator`][krill_async.testing.KrillSimulator], which provides the network, config and JSON sending.
 """
 
 from __future__ import annotations

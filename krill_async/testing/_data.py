@@ -58,8 +58,8 @@ class Network:
     """In-memory Krill CRM data with a pre-encoded bytes cache per record.
 
     Mutations go through the methods (``add_*``, ``update_*``, ``delete_*``) so the caches stay
-    valid; after editing a record dict directly call :meth:`invalidate`. All methods take
-    :attr:`lock` (re-entrant), so test code may mutate while the server thread serves.
+    valid; after editing a record dict directly call [`invalidate()`][krill_async.testing.Network.invalidate]. All
+    methods take `lock` (re-entrant), so test code may mutate while the server thread serves.
     """
 
     def __init__(self, seed: int = 1) -> None:

@@ -1,5 +1,5 @@
-"""Generation of a deterministic network (:meth:`Network.generate`): customers, CPEs, POTS lines, and the
-vendor's sample records on top.
+"""Generation of a deterministic network ([`Network.generate()`][krill_async.testing.Network.generate]): customers,
+CPEs, POTS lines, and the vendor's sample records on top.
 
 One seeded ``random.Random`` drives everything, so the same arguments give byte-identical records.
 """
@@ -19,7 +19,7 @@ __all__ = ["generate_network"]
 
 
 def generate_network(net: Network, seed: int, customers: int | None, cpes: int, *, vendor_samples: bool) -> Network:
-    """Fill the empty ``net``; see :meth:`Network.generate`."""
+    """Fill the empty ``net``; see [`Network.generate()`][krill_async.testing.Network.generate]."""
     if customers is None:
         customers = max(1, cpes // 2)
     if customers < 1 and cpes > 0:

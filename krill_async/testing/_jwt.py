@@ -47,7 +47,7 @@ def encode(payload: dict[str, Any], secret: bytes) -> str:
 def decode(token: str, secret: bytes, *, token_type: str, now: float | None = None) -> dict[str, Any]:
     """Verify signature, expiry and ``token_type``; return the claims.
 
-    Raises :class:`TokenError` with SimpleJWT's messages ("Token is invalid or expired",
+    Raises `TokenError` with SimpleJWT's messages ("Token is invalid or expired",
     "Token has wrong type").
     """
     try:

@@ -1,6 +1,6 @@
 """Deterministic monitoring objects (Icinga-style Host and Service) for the simulated ``/api/v2/monitoring``.
 
-Derived from a :class:`~krill_async.testing.Network`: host ``i`` mirrors the ``i``-th CPE (host name = cpename,
+Derived from a [`Network`][krill_async.testing.Network]: host ``i`` mirrors the ``i``-th CPE (host name = cpename,
 ``vars.administrative_info.id`` = CPE id, serial, model, services...). ``hosts`` may exceed the CPE count:
 the extra hosts are CPE-like GPON hosts with ids after the last CPE, so 200,000 hosts are served without
 generating 200,000 CRM records. Facts that filters need are generated eagerly in one pass; the JSON of each

@@ -1,4 +1,4 @@
-"""What the simulator knows about each monitoring host (:class:`HostFacts`) and the constants of the
+"""What the simulator knows about each monitoring host (`HostFacts`) and the constants of the
 vendor's samples that monitoring objects are built from.
 
 Split from the JSON builders so that other apps (gpon) can share the same facts without the encoders.

@@ -81,7 +81,8 @@ class KrillSimulator(AuthMixin, CrudMixin):
         self.requests = RequestLog()
         self._url: str | None = None
         self._hooks: list[Hook] = []
-        #: Faults injected into matching requests, first match wins (see :meth:`inject`).
+        #: Faults injected into matching requests, first match wins (see
+        #: [`inject()`][krill_async.testing.KrillSimulator.inject]).
         self.faults: list[Fault] = []
         self._secret = secrets.token_bytes(32)
         self._user_ids: dict[str, int] = {}
@@ -109,7 +110,7 @@ class KrillSimulator(AuthMixin, CrudMixin):
         self._hooks.append(fn)
 
     def remove_hook(self, fn: Hook) -> None:
-        """Unregister a hook added with :meth:`add_hook`."""
+        """Unregister a hook added with [`add_hook()`][krill_async.testing.KrillSimulator.add_hook]."""
         self._hooks.remove(fn)
 
     def clear_hooks(self) -> None:
@@ -117,7 +118,8 @@ class KrillSimulator(AuthMixin, CrudMixin):
         self._hooks.clear()
 
     def inject(self, kind: FaultKind, **options: Any) -> Fault:
-        """Inject a fault into matching requests from now on (see :class:`Fault` for the options)."""
+        """Inject a fault into matching requests from now on (see [`Fault`][krill_async.testing.Fault] for the
+        options)."""
         fault = Fault(kind, **options)
         self.faults.append(fault)
         return fault

@@ -101,8 +101,8 @@ def vendor_cpe_ids(total: int) -> list[int]:
 
 
 def seed_samples(net: Any, rng: Any, used_sn: set[str]) -> None:
-    """Put the sample records into a freshly generated network ``net`` (a :class:`Network` whose CPE ids
-    came from :func:`vendor_cpe_ids`); ``rng`` keeps it deterministic per seed."""
+    """Put the sample records into a freshly generated network ``net`` (a [`Network`][krill_async.testing.Network] whose
+    CPE ids came from `vendor_cpe_ids()`); ``rng`` keeps it deterministic per seed."""
     from ._records import _random_cpe, _random_customer, cpe_links
 
     old_27 = net.customers.get(27)

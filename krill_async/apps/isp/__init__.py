@@ -1,8 +1,8 @@
 """``/api/v2/isp/``: the CRM of customers, CPEs and POTS lines, and the CPEs' actions and links.
 
-Modules: :mod:`.targets` (action and link names, CPE identity), :mod:`.layout` (which path to try, pure),
-:mod:`.resolve` (reaching it, one informed retry), :mod:`.related` (links), :mod:`.actions` (actions and
-bulk), :mod:`.ref` (a CPE handle).
+Modules: `.targets` (action and link names, CPE identity), `.layout` (which path to try, pure),
+`.resolve` (reaching it, one informed retry), `.related` (links), `.actions` (actions and
+bulk), `.ref` (a CPE handle).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Actions are side effects that the ACS or the OLT apply later: they are POSTed once and never retried by
 the retry policy (a lost answer does not mean a lost action). The one exception is a *guessed* path
-answering 404: a 404 proves nothing was done, so one informed attempt follows (see :mod:`.resolve`). A
+answering 404: a 404 proves nothing was done, so one informed attempt follows (see `.resolve`). A
 bulk run acts at most once per distinct CPE and always returns one outcome per CPE.
 """
 
@@ -52,9 +52,9 @@ class CpeResource(CpeRelated):
     async def action(
         self, cpe: CpeTarget, name: str, *, data: Any = None, timeout: TimeoutTypes = None
     ) -> ActionResult:
-        """Send action ``name`` (a key of :data:`ACTIONS`, or any other the record's ``_links`` name) once.
+        """Send action ``name`` (a key of `ACTIONS`, or any other the record's ``_links`` name) once.
 
-        Raises a typed :class:`~krill_async.KrillError` when refused; never retried automatically.
+        Raises a typed [`KrillError`][krill_async.KrillError] when refused; never retried automatically.
         """
         key = cpe_key(cpe)
         segment = ACTIONS.get(name)

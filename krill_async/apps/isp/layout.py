@@ -4,13 +4,13 @@ Deployments link CPE actions and related resources under different prefixes: ``/
 (the vendor's overview, 2023, and real data, 2025) or ``/api/v2/isp/cpes/{id}/...`` (a 2023 Postman
 sample). A record's own ``_links`` are the truth for that record; for a bare id the client fills a
 *template* learnt from any ``_links`` it has decoded, else the vendor's form. A guess that answers 404 has
-done nothing, so one informed retry (from the CPE's own ``_links``) is safe: :func:`informed_attempt`
+done nothing, so one informed retry (from the CPE's own ``_links``) is safe: `informed_attempt()`
 chooses it, or says there is none.
 
-Every URL is built with the client's own helpers (:func:`~krill_async._urls.rebase_link` for links,
-:func:`~krill_async._urls.join_api_path` for templates), so it stays on the configured origin; a link
-those helpers refuse (``file:///etc/passwd``) raises :class:`~krill_async.errors.UnsafeURLError`, a
-:class:`~krill_async.KrillError`, never a bare ``ValueError``.
+Every URL is built with the client's own helpers (`rebase_link()` for links,
+`join_api_path()` for templates), so it stays on the configured origin; a link
+those helpers refuse (``file:///etc/passwd``) raises [`UnsafeURLError`][krill_async.errors.UnsafeURLError], a
+[`KrillError`][krill_async.KrillError], never a bare ``ValueError``.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def _ident_of(record: Cpe | Mapping[str, Any]) -> str | None:
 
 
 def record_links(record: Cpe | Mapping[str, Any] | None, kind: Kind) -> dict[str, str] | None:
-    """The ``_links.<kind>`` entries of a record (a :class:`Cpe` or a plain dict), or None when the
+    """The ``_links.<kind>`` entries of a record (a [`Cpe`][krill_async.Cpe] or a plain dict), or None when the
     record carries no ``_links`` at all (an empty dict means ``_links`` without this kind)."""
     if record is None:
         return None
@@ -269,6 +269,6 @@ class LayoutMemory:
 
 def resolve_cpe_path(target: CpeTarget, kind: Kind, name: str, segment: str, template: str) -> str:
     """Kept for code written before layouts were learnt: the record's own link, else ``template`` filled.
-    The client itself uses :func:`first_attempt`."""
+    The client itself uses `first_attempt()`."""
     link = (record_links(target, kind) or {}).get(name) if isinstance(target, Cpe) else None
     return link or fill(template, quote_identifier(cpe_key(target)), segment)

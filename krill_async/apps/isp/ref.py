@@ -20,7 +20,7 @@ __all__ = ["CpeRef"]
 class CpeRef:
     """One CPE bound to its resource: every action and link without repeating the CPE.
 
-    Built by :meth:`CpeResource.of` from a fetched record (its ``_links`` are followed) or an id.
+    Built by `CpeResource.of()` from a fetched record (its ``_links`` are followed) or an id.
     """
 
     def __init__(self, resource: CpeResource, cpe: CpeTarget) -> None:

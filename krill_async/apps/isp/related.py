@@ -1,5 +1,5 @@
 """A CPE's related resources (``customer``, ``events``, ``info``... whatever its ``_links.links`` carry),
-read on the deployment's own path like the actions are (see :mod:`.resolve`)."""
+read on the deployment's own path like the actions are (see `.resolve`)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ __all__ = ["CpeRelated"]
 
 
 class CpeRelated(CpeResolver):
-    """The related-resource half of :class:`~krill_async.CpeResource` (GET only: safe to retry)."""
+    """The related-resource half of `CpeResource` (GET only: safe to retry)."""
 
     async def link(
         self,

@@ -1,13 +1,13 @@
 """Reaching a CPE's action or related resource on this deployment's own path, with one informed retry.
 
-The flow (the choices themselves are the pure functions of :mod:`.layout`):
+The flow (the choices themselves are the pure functions of `.layout`):
 
 1. try the record's own link, else the forced ``path_template``, else the template learnt on this client,
    else the vendor's form;
 2. a guess answering 404 has done nothing: GET the CPE with ``attrs=id,_links`` (the smallest projection
    that still carries ``_links``), and retry once where its links (or, without links, the other known
    form) say; a 404 on that GET means the CPE does not exist: the first 404 is raised;
-3. whatever answered with success teaches this client's :class:`~.layout.LayoutMemory`, and so does every
+3. whatever answered with success teaches this client's `LayoutMemory`, and so does every
    CPE record it decodes (``get``, ``list``, ``create``...), so the next bare id goes straight there.
 """
 

@@ -1,7 +1,7 @@
 """Simulated Krill apps beyond ``isp``: one module each, registering itself with ``register_app``.
 
 Modules here are imported on the first request to an app that is not built in; see ``_apps.py``.
-:func:`app_state` gives tests what the apps keep: ``app_state(sim).actions`` (every CPE action, session
+`app_state()` gives tests what the apps keep: ``app_state(sim).actions`` (every CPE action, session
 disconnect and ONU enable received) and ``app_state(sim).action_failures`` (forced answers per CPE).
 """
 

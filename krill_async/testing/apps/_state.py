@@ -2,7 +2,7 @@
 
 State lives beside the simulator (not in it), created on first use from the simulator's seed and
 network, so every app stays deterministic and the server core needs no change. Tests reach it with
-:func:`app_state`.
+`app_state()`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 ``/api/v2/cpes/{id}/<action|link>`` (the ``_links`` of the 2023 docs and of 2025 real data) and
 ``/api/v2/isp/cpes/{id}/<action|link>`` (the 2023 Postman sample) are served alike. Actions answer 202
-with a message and are logged in :func:`app_state` ``(sim).actions`` (refused ones too), so tests can
+with a message and are logged in `app_state()` ``(sim).actions`` (refused ones too), so tests can
 assert that nothing was done twice. Refusals follow the CPE's flags: ``disable_provision`` refuses
 provisioning actions, ``disable_reconfig`` a reconfig, TR-069 actions need ``has_tr069``; tests can force
 any answer with ``app_state(sim).action_failures[cpe_id] = (status, body)``.
