@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from yarl import URL
 
 from ._auth import Auth, BasicAuth, BearerToken
+from ._body import DEFAULT_MAX_BODY_SIZE
 from ._paging import DEFAULT_EXPORT_PAGE_SIZE, DEFAULT_PAGE_SIZE
 from ._resource import App
 from ._retry import RetryPolicy
@@ -43,7 +44,9 @@ class Krill:
 
     ``retry`` is the [`RetryPolicy`][krill_async.RetryPolicy] for every call (``NO_RETRIES`` turns retries off);
     ``max_in_flight`` caps requests in flight across every call and export (default: ``concurrency``);
-    ``rate_limit`` caps requests per second. A 429 pauses every request of the client.
+    ``rate_limit`` caps requests per second. A 429 pauses every request of the client (for at most the
+    retry policy's ``max_retry_after``). ``max_body_size`` bounds every answer's body, decompressed (128 MiB
+    by default): a larger one raises [ResponseTooLarge][krill_async.ResponseTooLarge].
     """
 
     def __init__(
@@ -62,6 +65,7 @@ class Krill:
         retry: RetryPolicy | None = None,
         max_in_flight: int | None = None,
         rate_limit: float | None = None,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
         if auth is not None and token is not None:
             raise ValueError("give either auth= or token=, not both")
@@ -94,6 +98,7 @@ class Krill:
             user_agent=user_agent or f"krill-async/{_VERSION}",
             retry=retry,
             throttle=Throttle(max_in_flight or concurrency, rate_limit),
+            max_body_size=max_body_size,
         )
 
     def __repr__(self) -> str:

@@ -17,7 +17,14 @@ import anyio
 
 from .errors import RequestTimeout
 
-__all__ = ["call_deadline", "remaining", "waiting_for"]
+
+class DeadlineExceeded(RequestTimeout):
+    """The call's whole ``timeout.total`` is spent: no retry can help within it (not transient)."""
+
+    transient = False
+
+
+__all__ = ["DeadlineExceeded", "call_deadline", "remaining", "waiting_for"]
 
 #: What the current task's call is waiting for (set by the transport and the throttle as they go).
 waiting_for: contextvars.ContextVar[str] = contextvars.ContextVar("krill_waiting_for", default="the answer")
@@ -35,17 +42,16 @@ def call_deadline(seconds: float, *, method: str, url: str) -> Iterator[None]:
     if math.isinf(seconds):
         yield
         return
-    token = waiting_for.set("the answer")
+    # Not reset on the way out: when an outer deadline fires, the innermost wait that was running is named.
+    waiting_for.set("the answer")
     try:
         with anyio.fail_after(seconds):
             yield
     except TimeoutError:
-        raise RequestTimeout(
+        raise DeadlineExceeded(
             f"{method} {url} did not complete within its {seconds:g} s timeout, retries and waits included "
             f"(it was waiting for {waiting_for.get()}). Raise the timeout for this call (timeout=...), "
             "lower the load, or check the network.",
             method=method,
             url=url,
         ) from None
-    finally:
-        waiting_for.reset(token)

@@ -12,7 +12,7 @@ from ._pagination import Export, ListQuery
 from ._paging import record_limit, sizes
 from ._resume import ResumePoint
 from ._timeouts import TimeoutTypes, resolve_timeout
-from ._urls import encode_params, join_api_path, quote_identifier
+from ._urls import encode_params, join_api_path, quote_identifier, redact_url
 
 if TYPE_CHECKING:
     from ._client import Krill
@@ -215,7 +215,7 @@ class Resource(Generic[T]):
             response = await transport.request("GET", url, params=query, timeout=limits, retry=False)
             return response.json(self.model if into is None else into)
 
-        return await transport.retrying("GET", once)
+        return await transport.retrying("GET", once, timeout=limits, url=redact_url(url))
 
     async def create(self, data: Any, *, timeout: TimeoutTypes = None) -> T:
         """POST a new record (a dict or a Struct) and return what the server stored."""

@@ -354,7 +354,9 @@ class Transport:
                             url,
                             headers=request_headers,
                             data=body if body is not None else data,
-                            timeout=timeout.to_aiohttp(total=min(timeout.total, remaining())),
+                            # the call's deadline ends the attempt first (its message says more); aiohttp's
+                            # total only matters for a streamed body read after the call's scope
+                            timeout=timeout.to_aiohttp(total=min(timeout.total, remaining()) + 0.1),
                             allow_redirects=False,
                             ssl=self._ssl,
                         ) as raw,

@@ -160,7 +160,7 @@ async def test_per_call_timeout(krill_simulator_factory: Any) -> None:
     async with Krill(sim.url, auth=AUTH, timeout=Timeout(total=5), retry=NO_RETRIES) as krill:
         with pytest.raises(RequestTimeout) as info:
             await krill.isp.cpes.get(1, timeout=0.1)
-        assert "timed out" in str(info.value) and info.value.method == "GET"
+        assert "did not complete within its 0.1 s timeout" in str(info.value) and info.value.method == "GET"
         assert (await krill.isp.cpes.get(1)).id == 1  # the client default still applies
 
 
