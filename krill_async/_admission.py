@@ -3,7 +3,8 @@
 Why shared: two exports on one client each sized for the whole server would together queue twice what
 it can serve. Why priorities: an interactive ``get()`` or action should not wait behind a hundred queued
 export pages, so it takes the next free slot before any waiting page, and pages only ever use
-``limit - reserve`` slots, which keeps ``reserve`` slots free for interactive calls.
+``limit - reserve`` slots, which keeps ``reserve`` slots free for interactive calls. The limiter learns
+from the pages only and its limit is theirs: the client's total ``limit`` is that plus ``reserve``.
 
 The object has no tasks of its own: a waiter waits on an :class:`anyio.Event` inside the caller's task,
 so the caller's cancel scopes (``anyio.fail_after(deadline)``, a cancelled export) bound every wait, and a
@@ -80,9 +81,14 @@ class Admission:
     """Client-wide admission under a :class:`VegasLimiter`: ``async with admission.slot(): <one request>``.
 
     Interactive requests are admitted while fewer than ``limit`` requests are in flight; bulk requests
-    (inside :func:`bulk_requests`, or ``interactive=False``) while fewer than ``limit - reserve`` are (at
-    least one), and never while an interactive request waits. Within a class, first come first served.
+    (inside :func:`bulk_requests`, or ``interactive=False``) while fewer than ``bulk_limit`` bulk requests
+    (the limiter's limit) and fewer than ``limit`` requests are, and never while an interactive request
+    waits. ``limit`` is ``bulk_limit + reserve``. Within a class, first come first served.
     ``clock`` is read here, never in the limiter (tests pass a fake one).
+
+    Only bulk requests feed round trips by default (``sample_interactive``): a 30 ms get() moves by 10%
+    with a few milliseconds of jitter anywhere, which would read as queueing; a page's round trip does not.
+    Overload errors of any request count as drops.
     """
 
     def __init__(
@@ -92,6 +98,7 @@ class Admission:
         reserve: int = 1,
         clock: Callable[[], float] = time.monotonic,
         overload: Callable[[BaseException], bool] = is_overload,
+        sample_interactive: bool = False,
     ) -> None:
         if reserve < 0:
             raise ValueError("reserve must be 0 or more")
@@ -99,9 +106,11 @@ class Admission:
         self.reserve = reserve
         self._clock = clock
         self._overload = overload
+        self.sample_interactive = sample_interactive
         self._interactive: deque[_Waiter] = deque()
         self._bulk: deque[_Waiter] = deque()
         self.in_flight = 0
+        self.bulk_in_flight = 0
         #: Most requests in flight at once so far (for monitoring and benchmarks).
         self.peak_in_flight = 0
 
@@ -113,12 +122,13 @@ class Admission:
 
     @property
     def limit(self) -> int:
-        return self.limiter.limit
+        """Requests that may be in flight: the bulk limit plus the reserve for interactive calls."""
+        return self.limiter.limit + self.reserve
 
     @property
     def bulk_limit(self) -> int:
-        """Slots bulk requests may use: the limit minus the reserve, at least one."""
-        return max(1, self.limiter.limit - self.reserve)
+        """Bulk requests that may be in flight: the limiter's limit."""
+        return self.limiter.limit
 
     @property
     def waiting(self) -> tuple[int, int]:
@@ -139,7 +149,8 @@ class Admission:
         if key is None and not interactive and bulk is not None:
             key = bulk[0]
         await self._acquire(interactive)
-        ticket = Ticket(interactive, key, self.in_flight, self._clock())
+        # The limiter models bulk requests: their own count is what their round trips are compared with.
+        ticket = Ticket(interactive, key, self.in_flight if interactive else self.bulk_in_flight, self._clock())
         try:
             yield ticket
         except BaseException as exc:
@@ -152,19 +163,20 @@ class Admission:
     # -- internals --------------------------------------------------------------------------------------
 
     def _can_admit(self, interactive: bool) -> bool:
-        if interactive:
-            return self.in_flight < self.limiter.limit
-        return not self._interactive and self.in_flight < self.bulk_limit
+        if self.in_flight >= self.limit:
+            return False
+        return interactive or (not self._interactive and self.bulk_in_flight < self.bulk_limit)
 
-    def _take(self) -> None:
+    def _take(self, interactive: bool) -> None:
         self.in_flight += 1
+        self.bulk_in_flight += not interactive
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
 
     async def _acquire(self, interactive: bool) -> None:
         queue = self._interactive if interactive else self._bulk
         if not queue and self._can_admit(interactive):
             await anyio.lowlevel.checkpoint_if_cancelled()  # like any await: a cancelled caller stops here
-            self._take()
+            self._take(interactive)
             return
         waiter = _Waiter(interactive)
         queue.append(waiter)
@@ -172,7 +184,7 @@ class Admission:
             await waiter.event.wait()
         except BaseException:
             if waiter.granted:  # handed a slot as we were cancelled: pass it on
-                self._release()
+                self._release(interactive)
             else:
                 queue.remove(waiter)
                 self._wake()  # an interactive waiter leaving may unblock bulk ones
@@ -180,14 +192,15 @@ class Admission:
 
     def _finish(self, ticket: Ticket) -> None:
         now = self._clock()
-        if ticket.outcome is None:
+        if ticket.outcome is None and (self.sample_interactive or not ticket.interactive):
             self.limiter.on_sample(now - ticket.started, ticket.in_flight, now, ticket.key)
         elif ticket.outcome == "drop":
             self.limiter.on_drop(now)
-        self._release()
+        self._release(ticket.interactive)
 
-    def _release(self) -> None:
+    def _release(self, interactive: bool) -> None:
         self.in_flight -= 1
+        self.bulk_in_flight -= not interactive
         self._wake()
 
     def _wake(self) -> None:
@@ -196,5 +209,5 @@ class Admission:
             while queue and self._can_admit(interactive):
                 waiter = queue.popleft()
                 waiter.granted = True
-                self._take()
+                self._take(interactive)
                 waiter.event.set()

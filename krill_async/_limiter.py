@@ -51,7 +51,7 @@ class VegasLimiter:
 
     ``queue`` is how many requests may wait at the server beyond its estimated capacity (1 keeps every
     worker busy without a long queue in front of interactive calls); ``tolerance`` is the RTT growth
-    taken as noise rather than queueing (1.1: 10%); ``backoff`` multiplies the limit on a drop;
+    taken as noise rather than queueing (1.2: 20%); ``backoff`` multiplies the limit on a drop;
     ``window`` is how long a baseline stays valid before it is measured again.
     """
 
@@ -62,7 +62,7 @@ class VegasLimiter:
         min_limit: int = 1,
         max_limit: int = 64,
         queue: float = 1.0,
-        tolerance: float = 1.1,
+        tolerance: float = 1.2,
         backoff: float = 0.5,
         window: float = 30.0,
         probe_fraction: float = 0.5,
@@ -140,7 +140,7 @@ class VegasLimiter:
         else:
             # The average over about one round trip (each request in flight weighs once), so that noise
             # in single round trips is not read as queueing; its minimum is the baseline.
-            base.smoothed += (rtt - base.smoothed) / in_flight
+            base.smoothed += (rtt - base.smoothed) / max(2, in_flight)
             if base.smoothed <= base.rtt:
                 base.rtt, base.at = base.smoothed, now
             elif now - base.at > self.window:

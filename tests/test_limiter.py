@@ -130,7 +130,8 @@ def test_converges_just_above_the_knee(workers: int) -> None:
     limiter = VegasLimiter(max_limit=100)
     run = simulate(limiter, workers=workers, requests=100 * workers)
     late = statistics.median(run.late_limits())
-    assert knee(workers) <= late <= knee(workers) * 1.15 + 2  # every worker busy, a short queue
+    # every worker busy, and no more queue than the RTT growth the limiter tolerates as noise
+    assert knee(workers) <= late <= knee(workers) * limiter.tolerance + limiter.queue + 1
     assert run.utilisation > 0.9
     assert run.drops == 0
 
@@ -316,12 +317,15 @@ async def test_pages_leave_the_reserve_to_interactive_calls() -> None:
             with bulk_requests(500):
                 tg.start_soon(hold, admission, release, log, f"page{i}")
         await anyio.wait_all_tasks_blocked()
-        assert len(log) == admission.bulk_limit == 3
+        assert len(log) == admission.bulk_limit == 4 and admission.limit == 5
         tg.start_soon(hold, admission, release, log, "get")
         await anyio.wait_all_tasks_blocked()
-        assert log[-1] == "get" and admission.in_flight == 4
+        assert log[-1] == "get" and admission.in_flight == 5
+        tg.start_soon(hold, admission, release, log, "get2")
+        await anyio.wait_all_tasks_blocked()
+        assert log[-1] == "get" and admission.waiting == (1, 1)
         release.set()
-    assert admission.in_flight == 0 and len(log) == 6
+    assert admission.in_flight == 0 and len(log) == 7
 
 
 @pytest.mark.anyio
@@ -380,7 +384,11 @@ async def test_outcomes_feed_the_limiter() -> None:
     assert limiter.samples == 1 and limiter.baseline(500) == pytest.approx(0.25)
     async with admission.slot() as ticket:
         clock.now += 0.01
-    assert ticket.interactive and limiter.baseline(None) == pytest.approx(0.01)
+    assert ticket.interactive and limiter.samples == 1  # interactive round trips are too noisy to learn from
+    admission.sample_interactive = True
+    async with admission.slot() as ticket:
+        clock.now += 0.01
+    assert limiter.baseline(None) == pytest.approx(0.01)
     with pytest.raises(NotFound):
         async with admission.slot():
             raise NotFound(status=404, method="GET", url="/x", body=b"", headers={})
