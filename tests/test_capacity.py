@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 
 import aiohttp
 import pytest
@@ -19,7 +20,7 @@ from krill_async.testing._capacity import (
     make_capacity_app,
 )
 
-AUTH = {"Authorization": aiohttp.BasicAuth("usuario", "contraseña").encode()}
+AUTH = {"Authorization": "Basic " + base64.b64encode("usuario:contraseña".encode()).decode()}
 
 
 class Gate:

@@ -189,8 +189,8 @@ def capacity_middleware(capacity: ServerCapacity) -> Any:
 
 
 async def _control(capacity: ServerCapacity, request: web.Request) -> web.Response:
-    """``GET /_capacity`` reads config and stats; ``POST`` a JSON object to change the config (``reset``:
-    true zeroes the stats)."""
+    """``GET /_capacity`` reads config, stats and the current load; ``POST`` a JSON object to change the
+    config (``reset``: true zeroes the stats)."""
     if request.method == "POST":
         changes = await request.json()
         if changes.pop("reset", False):
@@ -202,7 +202,8 @@ async def _control(capacity: ServerCapacity, request: web.Request) -> web.Respon
             setattr(capacity.config, name, value)
         if workers is not None:
             capacity.resize(int(workers))
-    return web.json_response({"config": asdict(capacity.config), "stats": asdict(capacity.stats)})
+    now = {"busy": capacity.busy, "queued": capacity.queued, "in_flight": capacity.in_flight}
+    return web.json_response({"config": asdict(capacity.config), "stats": asdict(capacity.stats), "now": now})
 
 
 def make_capacity_app(sim: KrillSimulator, capacity: ServerCapacity) -> web.Application:
