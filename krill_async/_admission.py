@@ -14,6 +14,7 @@ lives in the pure :class:`~krill_async._limiter.VegasLimiter`; this module only 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections import deque
@@ -46,8 +47,9 @@ def bulk_requests(key: Hashable = None) -> Iterator[None]:
 
 
 def is_overload(exc: BaseException) -> bool:
-    """Whether an error means "the server is past its capacity": 429, 502/503/504, a timeout."""
-    if isinstance(exc, Throttled | RequestTimeout):
+    """Whether an error means "the server is past its capacity": 429, 502/503/504, a timeout (typed, or
+    still the raw ``asyncio``/aiohttp timeout when raised inside the transport's slot)."""
+    if isinstance(exc, Throttled | RequestTimeout | TimeoutError | asyncio.TimeoutError):
         return True
     return isinstance(exc, APIStatusError) and exc.status in _OVERLOAD_STATUSES
 

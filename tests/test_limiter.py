@@ -407,5 +407,5 @@ def test_what_counts_as_overload() -> None:
         return ServerError(status=code, method="GET", url="/x", body=b"", headers={})
 
     assert is_overload(status(503)) and is_overload(status(502)) and not is_overload(status(500))
-    assert is_overload(RequestTimeout("slow", method="GET", url="/x"))
+    assert is_overload(RequestTimeout("slow", method="GET", url="/x")) and is_overload(TimeoutError())
     assert not is_overload(ValueError("bug"))

@@ -21,12 +21,12 @@ import sys
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import web
 
-from ._data import Network
-from ._server import KrillSimulator, SimulatorConfig
+if TYPE_CHECKING:  # (imported late: _server.py can import this module to wire the middleware in)
+    from ._server import KrillSimulator
 
 __all__ = ["CapacityConfig", "CapacityStats", "ServerCapacity", "capacity_middleware", "main", "make_capacity_app"]
 
@@ -249,6 +249,9 @@ def capacity_config(args: argparse.Namespace) -> CapacityConfig:
 
 
 async def _serve(args: argparse.Namespace) -> None:
+    from ._data import Network
+    from ._server import KrillSimulator, SimulatorConfig
+
     config = SimulatorConfig(seed=args.seed, cpes=args.cpes, max_limit=args.max_limit, host=args.host)
     network = Network.generate(seed=config.seed, customers=None, cpes=config.cpes)
     network.warm()
