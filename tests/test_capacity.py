@@ -141,3 +141,28 @@ def test_command_line_flags() -> None:
     assert (config.workers, config.reject_status) == (4, 429)
     assert config.service_time(500) == pytest.approx(0.101)
     assert config.latency_before == config.latency_after == pytest.approx(0.015)
+
+
+@pytest.mark.anyio
+async def test_latency_on_the_wire_holds_no_worker() -> None:
+    wire, service = Gate(), Gate()
+    config = CapacityConfig(workers=1, queue_limit=0, latency_before=0.015, latency_after=0.015)
+    capacity = ServerCapacity(config, sleep=service, wire=wire)
+    server = TestServer(make_capacity_app(KrillSimulator(), capacity))
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession(headers=AUTH) as session:
+            travelling = [asyncio.ensure_future(session.get(server.make_url("/api/v2/isp/cpes/1/"))) for _ in range(3)]
+            await asyncio.wait_for(wire.entered.wait(), 10)
+            await settle()
+            assert capacity.in_flight == 3 and capacity.busy == 0  # all three on the wire, no worker taken
+            assert wire.asked == [0.015] * 3
+            wire.open.set()
+            service.open.set()
+            for request in travelling:
+                async with await request as answer:
+                    assert answer.status in (200, 503)
+            stats = capacity.stats
+            assert stats.served + stats.rejected == 3 and stats.peak_in_flight == 3
+    finally:
+        await server.close()

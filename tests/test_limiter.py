@@ -409,3 +409,31 @@ def test_what_counts_as_overload() -> None:
     assert is_overload(status(503)) and is_overload(status(502)) and not is_overload(status(500))
     assert is_overload(RequestTimeout("slow", method="GET", url="/x")) and is_overload(TimeoutError())
     assert not is_overload(ValueError("bug"))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("seed", range(5))
+async def test_admission_never_exceeds_its_limits(seed: int) -> None:
+    rng = random.Random(seed)
+    admission = Admission(fixed(rng.randint(1, 6)), reserve=rng.randint(0, 2))
+    served: list[bool] = []
+
+    async def request(interactive: bool, hold: int, cancel_after: int | None) -> None:
+        with anyio.CancelScope() as scope:
+            if cancel_after is not None:
+                scope.deadline = anyio.current_time() + cancel_after * 0.001
+            async with admission.slot(interactive=interactive):
+                assert admission.in_flight <= admission.limit
+                assert admission.bulk_in_flight <= admission.bulk_limit
+                served.append(interactive)
+                for _ in range(hold):
+                    await anyio.lowlevel.checkpoint()
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(200):
+            cancel = rng.choice([None, None, None, rng.randint(0, 3)])
+            tg.start_soon(request, rng.random() < 0.3, rng.randint(0, 5), cancel)
+            if rng.random() < 0.3:
+                await anyio.lowlevel.checkpoint()
+    assert admission.in_flight == admission.bulk_in_flight == 0 and admission.waiting == (0, 0)
+    assert len(served) >= 100 and True in served and False in served  # (some were cancelled waiting)

@@ -77,10 +77,15 @@ class Overloaded(Exception):
 
 
 class ServerCapacity:
-    """The worker pool and its FIFO queue. ``sleep`` is injectable so that tests can hold workers."""
+    """The worker pool and its FIFO queue. ``sleep`` (service) and ``wire`` (latency) are injectable so
+    that tests can hold a request in either phase."""
 
     def __init__(
-        self, config: CapacityConfig | None = None, *, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+        self,
+        config: CapacityConfig | None = None,
+        *,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        wire: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ):
         self.config = config if config is not None else CapacityConfig()
         self.stats = CapacityStats()
@@ -88,6 +93,7 @@ class ServerCapacity:
         self.in_flight = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._sleep = sleep
+        self.wire = wire
 
     @property
     def queued(self) -> int:
@@ -172,7 +178,7 @@ def capacity_middleware(capacity: ServerCapacity) -> Any:
         capacity.stats.peak_in_flight = max(capacity.stats.peak_in_flight, capacity.in_flight)
         try:
             if cfg.latency_before > 0:
-                await asyncio.sleep(cfg.latency_before)
+                await capacity.wire(cfg.latency_before)
             try:
                 await capacity.serve(*records_of(request))
             except Overloaded:
@@ -180,7 +186,7 @@ def capacity_middleware(capacity: ServerCapacity) -> Any:
             else:
                 rejected = None
             if cfg.latency_after > 0:
-                await asyncio.sleep(cfg.latency_after)
+                await capacity.wire(cfg.latency_after)
             return rejected if rejected is not None else await handler(request)
         finally:
             capacity.in_flight -= 1
