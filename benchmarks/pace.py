@@ -286,7 +286,7 @@ def main() -> None:
     p.add_argument("--queue-limit", type=int, default=16)
     p.add_argument("--get-interval", type=float, default=0.1)
     p.add_argument("--idle-calls", type=int, default=30)
-    p.add_argument("--initial", type=int, default=8, help="the adaptive limiter's first limit")
+    p.add_argument("--initial", type=int, default=VegasLimiter().limit, help="the adaptive limiter's first limit")
     p.add_argument("--queue", type=float, default=VegasLimiter().queue, help="the adaptive limiter's queue target")
     p.add_argument("--out", type=Path, default=None, help="also write the tables to this file")
     args = p.parse_args()
