@@ -51,10 +51,10 @@ class VegasLimiter:
 
     ``initial`` is the first limit (8: the client's fixed default until now, so that a short export
     starts no slower than it used to; a lower one is gentler with a one-worker server for the first
-    round trips). ``queue`` is how many requests may wait at the server beyond its estimated capacity (1 keeps every
-    worker busy without a long queue in front of interactive calls); ``tolerance`` is the RTT growth
-    taken as noise rather than queueing (1.2: 20%); ``backoff`` multiplies the limit on a drop;
-    ``window`` is how long a baseline stays valid before it is measured again.
+    round trips). ``queue`` is how many requests may wait at the server beyond its estimated capacity
+    (1 keeps every worker busy without a long queue in front of interactive calls); ``tolerance`` is the
+    RTT growth taken as noise rather than queueing (1.2: 20%); ``backoff`` multiplies the limit on a
+    drop; ``window`` is how long a baseline stays valid before it is measured again.
     """
 
     def __init__(
