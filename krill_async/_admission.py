@@ -75,6 +75,14 @@ class Ticket:
     def drop(self) -> None:
         self.outcome = "drop"
 
+    def answered(self, status: int) -> None:
+        """Classify an HTTP status read inside the slot (the transport raises its typed error only after
+        leaving it): 429 and 502/503/504 are drops, other errors teach nothing, successes are samples."""
+        if status == 429 or status in _OVERLOAD_STATUSES:
+            self.drop()
+        elif status >= 400:
+            self.discard()
+
     def discard(self) -> None:
         self.outcome = "discard"
 

@@ -6,21 +6,23 @@ internet", IEEE JSAC 13(8), 1995) in the form Netflix's concurrency-limits libra
 round-trip time with the no-load round-trip time of the same kind of request, and read the ratio as the
 share of the requests in flight that are waiting in the server's queue::
 
-    gradient = min(1, tolerance * baseline / rtt)      # 1 while nothing queues
-    target   = in_flight * gradient + queue            # the knee, plus a few requests of headroom
+    gradient = min(1, tolerance * baseline / smoothed_rtt)   # 1 while nothing queues
+    target   = in_flight * max(0.5, gradient) + queue        # the knee, plus a request of headroom
 
 ``in_flight * gradient`` estimates how many requests the server works on at once (its workers, plus
 the requests on the wire); ``queue`` is how many more we let wait there so that no worker idles between
 two of our requests. The limit moves towards ``target`` by ``1/limit`` of the gap per sample, so about
-two thirds of the way per round trip whatever the limit. Before the first sign of queueing the limit
-grows by half a request per sample (x1.5 per round trip: TCP's slow start, gentler because the sign of
-queueing arrives one round trip late and a doubling would overshoot the knee twofold); then by one
-request per round trip while nothing queues (additive increase); a drop (429, 503, a timeout)
-halves it, once per round trip at most (TCP's multiplicative decrease), and ends slow start.
+two thirds of the way per round trip whatever the limit. ``smoothed_rtt`` averages about one round
+trip of samples (each request in flight weighs once): single round trips are too noisy to compare.
+Before the first sign of queueing the limit grows by half a request per sample (x1.5 per round trip:
+TCP's slow start, gentler because the sign of queueing arrives one round trip late and a doubling would
+overshoot the knee twofold); then by one request per round trip while nothing queues (additive
+increase); a drop (429, 503, a timeout) halves it, once per round trip at most (TCP's multiplicative
+decrease), and ends slow start.
 
 Why a baseline per ``key``: a page of 1000 records takes longer to serve than a page of 10 even on an
 idle server, so RTTs are only compared with RTTs of the same size (the key is the page size). The
-baseline is the minimum over a window; when it grows stale the limiter briefly lowers the limit to
+baseline is the smallest smoothed RTT seen within a window; when it grows stale the limiter briefly lowers the limit to
 ``probe_fraction`` of itself to measure an unloaded round trip again (BBR's ProbeRTT, Cardwell et al.,
 ACM Queue 14(5), 2016): without that, a baseline taken under our own load would let the limit ratchet up.
 

@@ -400,6 +400,12 @@ async def test_outcomes_feed_the_limiter() -> None:
     async with admission.slot() as ticket:
         ticket.drop()  # a caller that handles the 503 itself still reports it
     assert limiter.drops == 2 and admission.in_flight == 0
+    for status, drops, samples in ((503, 3, 2), (404, 3, 2), (200, 3, 3)):
+        with bulk_requests(500):
+            async with admission.slot() as ticket:
+                clock.now += 0.25
+                ticket.answered(status)  # how the transport reports a status read inside its slot
+        assert (limiter.drops, limiter.samples) == (drops, samples), status
 
 
 def test_what_counts_as_overload() -> None:
