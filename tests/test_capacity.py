@@ -17,6 +17,7 @@ from krill_async.testing._capacity import (
     ServerCapacity,
     add_capacity_arguments,
     capacity_config,
+    capacity_flags,
     make_capacity_app,
 )
 
@@ -166,3 +167,21 @@ async def test_latency_on_the_wire_holds_no_worker() -> None:
             assert stats.served + stats.rejected == 3 and stats.peak_in_flight == 3
     finally:
         await server.close()
+
+
+def test_flags_round_trip() -> None:
+    parser = argparse.ArgumentParser()
+    add_capacity_arguments(parser)
+    for config in (
+        CapacityConfig(workers=3, base=0.001, per_record=0.0003, per_offset=2e-6, queue_limit=None, retry_after=None),
+        CapacityConfig(workers=16, reject_status=429, latency_before=0.02, latency_after=0.02),
+    ):
+        again = capacity_config(parser.parse_args(capacity_flags(config)))
+        assert again.service_time(500, 1000) == pytest.approx(config.service_time(500, 1000))
+        assert (again.workers, again.queue_limit, again.reject_status, again.retry_after) == (
+            config.workers,
+            config.queue_limit,
+            config.reject_status,
+            config.retry_after,
+        )
+        assert again.latency_before + again.latency_after == pytest.approx(config.latency_before + config.latency_after)

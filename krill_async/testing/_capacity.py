@@ -28,7 +28,17 @@ from aiohttp import web
 if TYPE_CHECKING:  # (imported late: _server.py can import this module to wire the middleware in)
     from ._server import KrillSimulator
 
-__all__ = ["CapacityConfig", "CapacityStats", "ServerCapacity", "capacity_middleware", "main", "make_capacity_app"]
+__all__ = [
+    "CapacityConfig",
+    "CapacityStats",
+    "ServerCapacity",
+    "capacity_config",
+    "capacity_flags",
+    "capacity_middleware",
+    "control_handler",
+    "main",
+    "make_capacity_app",
+]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _READY = "Krill simulator listening on "
@@ -212,14 +222,19 @@ async def _control(capacity: ServerCapacity, request: web.Request) -> web.Respon
     return web.json_response({"config": asdict(capacity.config), "stats": asdict(capacity.stats), "now": now})
 
 
-def make_capacity_app(sim: KrillSimulator, capacity: ServerCapacity) -> web.Application:
-    """An app serving ``sim``'s API behind ``capacity`` (``sim`` itself need not be started)."""
-    app = web.Application(client_max_size=64 * 1024 * 1024, middlewares=[capacity_middleware(capacity)])
+def control_handler(capacity: ServerCapacity) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The ``/_capacity`` handler (loopback control, no auth, like ``/_simulator/config``)."""
 
     async def control(request: web.Request) -> web.Response:
         return await _control(capacity, request)
 
-    app.router.add_route("*", "/_capacity", control)
+    return control
+
+
+def make_capacity_app(sim: KrillSimulator, capacity: ServerCapacity) -> web.Application:
+    """An app serving ``sim``'s API behind ``capacity`` (``sim`` itself need not be started)."""
+    app = web.Application(client_max_size=64 * 1024 * 1024, middlewares=[capacity_middleware(capacity)])
+    app.router.add_route("*", "/_capacity", control_handler(capacity))
     app.router.add_route("*", "/{tail:.*}", sim._handle)
     return app
 
@@ -234,10 +249,24 @@ def add_capacity_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--service-base-ms", type=float, default=d.base * 1000, help="service time of any request")
     p.add_argument("--service-per-record-ms", type=float, default=d.per_record * 1000, help="... plus per record")
     p.add_argument("--service-per-offset-us", type=float, default=0.0, help="... plus per offset row skipped")
-    p.add_argument("--queue-limit", type=int, default=d.queue_limit, help="waiting requests before rejecting")
+    p.add_argument(
+        "--queue-limit", type=int, default=d.queue_limit, help="waiting requests before rejecting (-1: none)"
+    )
     p.add_argument("--reject-status", type=int, choices=[503, 429], default=d.reject_status)
-    p.add_argument("--retry-after", type=float, default=d.retry_after, help="Retry-After of rejections (s)")
+    p.add_argument("--retry-after", type=float, default=d.retry_after, help="Retry-After of rejections (s; -1: none)")
     p.add_argument("--wire-latency-ms", type=float, default=0.0, help="round trip on the wire, half each way")
+
+
+def capacity_flags(config: CapacityConfig) -> list[str]:
+    """The command line for ``config`` (for ``spawn_simulator(capacity=...)``); the inverse of
+    :func:`capacity_config` (the wire latency is sent as its two halves' sum)."""
+    flags = ["--workers", str(config.workers), "--service-base-ms", repr(config.base * 1000)]
+    flags += ["--service-per-record-ms", repr(config.per_record * 1000)]
+    flags += ["--service-per-offset-us", repr(config.per_offset * 1e6)]
+    flags += ["--queue-limit", str(-1 if config.queue_limit is None else config.queue_limit)]
+    flags += ["--reject-status", str(config.reject_status)]
+    flags += ["--retry-after", repr(-1.0 if config.retry_after is None else config.retry_after)]
+    return [*flags, "--wire-latency-ms", repr((config.latency_before + config.latency_after) * 1000)]
 
 
 def capacity_config(args: argparse.Namespace) -> CapacityConfig:
@@ -248,7 +277,7 @@ def capacity_config(args: argparse.Namespace) -> CapacityConfig:
         per_offset=args.service_per_offset_us / 1e6,
         queue_limit=args.queue_limit if args.queue_limit is None or args.queue_limit >= 0 else None,
         reject_status=args.reject_status,
-        retry_after=args.retry_after,
+        retry_after=args.retry_after if args.retry_after is not None and args.retry_after >= 0 else None,
         latency_before=args.wire_latency_ms / 2000,
         latency_after=args.wire_latency_ms / 2000,
     )
