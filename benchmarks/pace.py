@@ -4,9 +4,10 @@ The server is ``python -m krill_async.testing._capacity`` in another process (lo
 back): ``--workers`` workers, ``0.2 ms`` of service per record (+2 ms per request), 30 ms on the wire,
 at most 16 waiting requests before a 503. For each server: an export of every CPE with
 ``export(concurrency=N)`` for N in 1..32, and one driven by :class:`~krill_async._admission.Admission`
-(a PROTOTYPE until it is wired into the client: the benchmark drives the pages itself through
-``ListQuery.fetch``). During each export a ``get()`` is started every 100 ms; their latency is compared
-with the same calls on the idle server.
+(a PROTOTYPE until it is wired into the client: the benchmark drives the pages itself, each page's HTTP
+exchange inside an admission slot and its decoding after, as the wired transport will). During each
+export a ``get()`` is started every 100 ms; their latency is compared with the same calls on the idle
+server.
 
     PYTHONPATH=. python benchmarks/pace.py --quick      # < 60 s
     PYTHONPATH=. python benchmarks/pace.py              # 50,000 CPEs, 1/2/4/16 workers
@@ -37,6 +38,7 @@ import anyio
 
 from krill_async import Krill
 from krill_async._admission import Admission
+from krill_async._decode import decode_page
 from krill_async._limiter import VegasLimiter
 from krill_async._retry import NO_RETRIES, RetryPolicy
 from krill_async.errors import KrillError
@@ -134,22 +136,24 @@ async def export_adaptive(krill: Krill, admission: Admission, page_size: int, po
     query = krill.isp.cpes.list(page_size=page_size)
     counts: list[int] = []
 
-    async def page(offset: int) -> None:
-        async def once() -> int:
-            async with admission.slot(interactive=False, key=page_size):
-                return len(await query.fetch(query.page_url(offset, page_size), requested=page_size))
-
-        counts.append(await retried(once, policy))
-
-    async def first() -> Any:
+    async def fetch(offset: int) -> tuple[list[Any], int | None]:
+        # The slot covers the HTTP exchange (body included), not the decoding: what the transport's slot
+        # will cover once wired, so that the client's own CPU is not read as the server's queue.
+        url = query.page_url(offset, page_size)
         async with admission.slot(interactive=False, key=page_size):
-            return await query.fetch(query.page_url(0, page_size), requested=page_size)
+            response = await krill.transport.request("GET", url, retry=False)
+        items, count, _, _ = decode_page(response.content, query.model, url=str(url), offset=offset)
+        return items, count
 
-    head = await retried(first, policy)
+    async def page(offset: int) -> None:
+        items, _ = await retried(lambda: fetch(offset), policy)
+        counts.append(len(items))
+
+    items, count = await retried(lambda: fetch(0), policy)
     async with anyio.create_task_group() as tg:
-        for offset in range(page_size, head.count or 0, page_size):
+        for offset in range(page_size, count or 0, page_size):
             tg.start_soon(page, offset)
-    return len(head) + sum(counts)
+    return len(items) + sum(counts)
 
 
 async def run_row(url: str, mode: str, args: argparse.Namespace, ids: list[int]) -> Row:

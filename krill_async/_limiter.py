@@ -154,17 +154,22 @@ class VegasLimiter:
                     return self.limit
                 base.rtt, base.at = rtt, now  # alone in flight: unloaded by definition
         gradient = min(1.0, self.tolerance * base.rtt / base.smoothed)
-        used = in_flight + self.queue >= self._limit  # else we do not use the limit we have
+        # Fewer than half the limit in flight: we do not use the limit we have, so nothing says it could be
+        # higher (Netflix's rule; the limit also moves within a round trip, and interactive calls may hold
+        # some of the slots, so a request rarely sees all of it in use).
+        used = 2 * in_flight >= self._limit
         if self._slow_start:
             if gradient < 1.0:  # the first sign of queueing: jump to the estimate, then follow it
                 self._slow_start = False
-                self._set(min(self._limit, in_flight * max(0.5, gradient) + self.queue))
-            elif 2 * in_flight >= self._limit and self.tolerance * base.rtt >= rtt:  # (the limit grows
-                # within a round trip, so a request sent at its start saw less of it)
+                # (from the limit, not from this sample's in_flight: it may have been sent early in the
+                # ramp, and an early burst must not throw the limit back to where it started)
+                load = max(float(in_flight), self._limit)
+                self._set(min(self._limit, load * max(0.5, gradient) + self.queue))
+            elif used and self.tolerance * base.rtt >= rtt:
                 self._set(self._limit + 0.5)
             return self.limit
         if gradient >= 1.0:  # nothing queues: probe upwards by one request per round trip (Vegas, AIMD)
-            if used:  # else we have no evidence the limit could be higher
+            if used:
                 self._set(self._limit + 1.0 / max(1.0, self._limit))
             return self.limit
         target = in_flight * max(0.5, gradient) + self.queue

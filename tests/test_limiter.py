@@ -443,3 +443,13 @@ async def test_admission_never_exceeds_its_limits(seed: int) -> None:
                 await anyio.lowlevel.checkpoint()
     assert admission.in_flight == admission.bulk_in_flight == 0 and admission.waiting == (0, 0)
     assert len(served) >= 100 and True in served and False in served  # (some were cancelled waiting)
+
+
+def test_a_sample_from_early_in_the_ramp_does_not_throw_the_limit_back() -> None:
+    """Slow start ends on the first sign of queueing, but the cut is taken from the limit: the sample that
+    shows it may have been sent when only a few requests were out."""
+    limiter = VegasLimiter(initial=16)
+    limiter.on_sample(0.10, 1, 0.0)
+    limiter.on_sample(0.20, 2, 0.1)  # a burst on the wire: +100%
+    assert not limiter.slow_start
+    assert limiter.limit >= 16 * 0.5  # (with in_flight=2 it would have been cut to about 2)
