@@ -16,9 +16,10 @@ two thirds of the way per round trip whatever the limit. ``smoothed_rtt`` averag
 trip of samples (each request in flight weighs once): single round trips are too noisy to compare.
 Before the first sign of queueing the limit grows by half a request per sample (x1.5 per round trip:
 TCP's slow start, gentler because the sign of queueing arrives one round trip late and a doubling would
-overshoot the knee twofold); then by one request per round trip while nothing queues (additive
-increase); a drop (429, 503, a timeout) halves it, once per round trip at most (TCP's multiplicative
-decrease), and ends slow start.
+overshoot the knee twofold); then by ``sqrt(limit)`` requests per round trip while nothing queues
+(additive increase, scaled as Netflix's limits scale their steps, so a 16-worker server is reached in a
+few round trips after a noisy start); a drop (429, 503, a timeout) halves it, once per round trip at
+most (TCP's multiplicative decrease), and ends slow start.
 
 Why a baseline per ``key``: a page of 1000 records takes longer to serve than a page of 10 even on an
 idle server, so RTTs are only compared with RTTs of the same size (the key is the page size). The
@@ -168,9 +169,9 @@ class VegasLimiter:
             elif used and self.tolerance * base.rtt >= rtt:
                 self._set(self._limit + 0.5)
             return self.limit
-        if gradient >= 1.0:  # nothing queues: probe upwards by one request per round trip (Vegas, AIMD)
+        if gradient >= 1.0:  # nothing queues: probe upwards by sqrt(limit) requests per round trip
             if used:
-                self._set(self._limit + 1.0 / max(1.0, self._limit))
+                self._set(self._limit + math.sqrt(self._limit) / max(1.0, self._limit))
             return self.limit
         target = in_flight * max(0.5, gradient) + self.queue
         self._set(self._limit + (target - self._limit) / max(1.0, self._limit))
