@@ -190,19 +190,14 @@ async def test_status_errors_from_an_independent_server() -> None:
         return json_response(b'{"detail": "Request was throttled."}', 429, {"Retry-After": "12"})
 
     async def bad_gateway(_: web.Request) -> web.Response:
-        return web.Response(
-            status=502, text="<html><title>502 Bad Gateway</title>nginx/1.18.0</html>", content_type="text/html"
-        )
+        return web.Response(status=502, text="<html><title>502 Bad Gateway</title>nginx/1.18.0</html>",
+                            content_type="text/html")
 
     async def garbage(_: web.Request) -> web.Response:
         return json_response(b'{"count": 3, "next": null, "previous": null, "results": [{"id": 1}, {"id": "x"')
 
-    routes = {
-        "/api/v2/a/forbidden/": forbidden,
-        "/api/v2/a/throttled/": throttled,
-        "/api/v2/a/gateway/": bad_gateway,
-        "/api/v2/a/garbage/": garbage,
-    }
+    routes = {"/api/v2/a/forbidden/": forbidden, "/api/v2/a/throttled/": throttled,
+              "/api/v2/a/gateway/": bad_gateway, "/api/v2/a/garbage/": garbage}
     async with serve(routes) as url, Krill(url, auth=AUTH, retry=NO_RETRIES) as krill:
         app = krill.app("a")
         with pytest.raises(Forbidden):
@@ -225,12 +220,8 @@ async def test_looping_next_link_is_detected() -> None:
     async def loop(request: web.Request) -> web.Response:
         # a broken server whose `next` always points back to offset 2
         offset = int(request.query.get("offset", 0))
-        body = {
-            "count": 10,
-            "next": "http://internal:8000/api/v2/a/loop/?limit=2&offset=2",
-            "previous": None,
-            "results": [{"id": offset}, {"id": offset + 1}],
-        }
+        body = {"count": 10, "next": "http://internal:8000/api/v2/a/loop/?limit=2&offset=2",
+                "previous": None, "results": [{"id": offset}, {"id": offset + 1}]}
         return json_response(msgspec.json.encode(body))
 
     async with serve({"/api/v2/a/loop/": loop}) as url, Krill(url, auth=AUTH) as krill:
@@ -261,7 +252,6 @@ async def test_redirect_to_another_origin_is_not_followed_with_credentials() -> 
         return json_response(b"{}")
 
     async with serve({"/api/v2/isp/cpes/1/": other}) as other_url:
-
         async def redirect(_: web.Request) -> web.Response:
             raise web.HTTPFound(f"{other_url}/api/v2/isp/cpes/1/")
 

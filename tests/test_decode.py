@@ -82,13 +82,8 @@ def test_attrs_projection_decodes() -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ('"38.0124867"', Decimal("38.0124867")),
-        ("10.414488", Decimal("10.414488")),
-        ("null", None),
-        ('"-75.502681"', Decimal("-75.502681")),
-    ],
+    ("raw", "expected"), [('"38.0124867"', Decimal("38.0124867")), ("10.414488", Decimal("10.414488")),
+                          ("null", None), ('"-75.502681"', Decimal("-75.502681"))],
 )
 def test_coordinates_as_decimal_strings_or_floats(raw: str, expected: Decimal | None) -> None:
     cpe = decode_body(f'{{"latitude": {raw}}}'.encode(), Cpe, url="u")
@@ -96,13 +91,8 @@ def test_coordinates_as_decimal_strings_or_floats(raw: str, expected: Decimal | 
 
 
 @pytest.mark.parametrize(
-    "stamp",
-    [
-        "2025-08-07T20:47:57.982000-05:00",
-        "2025-08-06T20:48:05-05:00",
-        "2022-12-17T23:00:01+01:00",
-        "2023-02-16T15:00:00Z",
-    ],
+    "stamp", ["2025-08-07T20:47:57.982000-05:00", "2025-08-06T20:48:05-05:00", "2022-12-17T23:00:01+01:00",
+              "2023-02-16T15:00:00Z"],
 )
 def test_timestamps_with_and_without_microseconds(stamp: str) -> None:
     cpe = decode_body(f'{{"created": "{stamp}", "expiration_date": "2023-12-12"}}'.encode(), Cpe, url="u")
@@ -118,8 +108,7 @@ def test_unknown_fields_are_ignored() -> None:
 def test_secrets_never_in_repr_or_str() -> None:
     cpe = decode_body(
         b'{"id": 9, "pppoe_password": "ppp-S3cret", "wifi_password": "wifi-S3cret", "wifi_ssid": "home"}',
-        Cpe,
-        url="u",
+        Cpe, url="u",
     )
     pots = decode_body(b'{"id": 1, "password": "sip-S3cret", "voicemail_password": "4321"}', Pots, url="u")
     for text in (repr(cpe), str(cpe), repr([cpe]), repr(pots), str(pots), f"{cpe}"):

@@ -24,18 +24,8 @@ def make(status: int, body: bytes, headers: dict[str, str] | None = None) -> API
 
 @pytest.mark.parametrize(
     ("status", "cls"),
-    [
-        (400, BadRequest),
-        (401, Unauthorized),
-        (403, Forbidden),
-        (404, NotFound),
-        (405, MethodNotAllowed),
-        (429, Throttled),
-        (500, ServerError),
-        (502, ServerError),
-        (503, ServerError),
-        (418, APIStatusError),
-    ],
+    [(400, BadRequest), (401, Unauthorized), (403, Forbidden), (404, NotFound), (405, MethodNotAllowed),
+     (429, Throttled), (500, ServerError), (502, ServerError), (503, ServerError), (418, APIStatusError)],
 )
 def test_status_classes(status: int, cls: type[APIStatusError]) -> None:
     err = make(status, b'{"detail": "x"}')

@@ -110,12 +110,8 @@ def test_same_origin_default_ports() -> None:
 
 @pytest.mark.parametrize(
     ("value", "quoted"),
-    [
-        (74, "74"),
-        ("pim0074", "pim0074"),
-        ("17000831539000002       ", "17000831539000002%20%20%20%20%20%20%20"),
-        ("a b+c%", "a%20b%2Bc%25"),
-    ],
+    [(74, "74"), ("pim0074", "pim0074"), ("17000831539000002       ", "17000831539000002%20%20%20%20%20%20%20"),
+     ("a b+c%", "a%20b%2Bc%25")],
 )
 def test_quote_identifier(value: int | str, quoted: str) -> None:
     assert quote_identifier(value) == quoted
