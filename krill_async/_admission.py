@@ -1,0 +1,223 @@
+"""Admission: one adaptive limit shared by every request of a client, interactive calls first.
+
+Why shared: two exports on one client each sized for the whole server would together queue twice what
+it can serve. Why priorities: an interactive ``get()`` or action should not wait behind a hundred queued
+export pages, so it takes the next free slot before any waiting page, and pages only ever use
+``limit - reserve`` slots, which keeps ``reserve`` slots free for interactive calls. The limiter learns
+from the pages only and its limit is theirs: the client's total ``limit`` is that plus ``reserve``.
+
+The object has no tasks of its own: a waiter waits on an :class:`anyio.Event` inside the caller's task,
+so the caller's cancel scopes (``anyio.fail_after(deadline)``, a cancelled export) bound every wait, and a
+slot handed to a waiter that is cancelled at that moment is passed on, never lost. The decision itself
+lives in the pure :class:`~krill_async._limiter.VegasLimiter`; this module only measures and queues.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Hashable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+import anyio
+import anyio.lowlevel
+
+from ._limiter import VegasLimiter
+from .errors import APIStatusError, RequestTimeout, Throttled
+
+__all__ = ["Admission", "Ticket", "bulk_requests", "is_overload"]
+
+_BULK: ContextVar[tuple[Hashable] | None] = ContextVar("krill_bulk_requests", default=None)
+_OVERLOAD_STATUSES = frozenset({502, 503, 504})
+
+
+@contextlib.contextmanager
+def bulk_requests(key: Hashable = None) -> Iterator[None]:
+    """Mark the requests made inside this block (in this task) as bulk, for example export pages.
+
+    ``key`` tells the limiter which requests have comparable round trips (use the page size)."""
+    token = _BULK.set((key,))
+    try:
+        yield
+    finally:
+        _BULK.reset(token)
+
+
+def is_overload(exc: BaseException) -> bool:
+    """Whether an error means "the server is past its capacity": 429, 502/503/504, a timeout (typed, or
+    still the raw ``asyncio``/aiohttp timeout when raised inside the transport's slot)."""
+    if isinstance(exc, Throttled | RequestTimeout | TimeoutError | asyncio.TimeoutError):
+        return True
+    return isinstance(exc, APIStatusError) and exc.status in _OVERLOAD_STATUSES
+
+
+@dataclass(eq=False)
+class _Waiter:
+    interactive: bool
+    event: anyio.Event = field(default_factory=anyio.Event)
+    granted: bool = False
+
+
+@dataclass(eq=False)
+class Ticket:
+    """One admitted request. By default its outcome is read from how the block ends; call :meth:`drop`
+    (overloaded answer handled by the caller) or :meth:`discard` (nothing to learn) to override that."""
+
+    interactive: bool
+    key: Hashable
+    in_flight: int
+    started: float
+    outcome: str | None = None
+
+    def drop(self) -> None:
+        self.outcome = "drop"
+
+    def answered(self, status: int) -> None:
+        """Classify an HTTP status read inside the slot (the transport raises its typed error only after
+        leaving it): 429 and 502/503/504 are drops, other errors teach nothing, successes are samples."""
+        if status == 429 or status in _OVERLOAD_STATUSES:
+            self.drop()
+        elif status >= 400:
+            self.discard()
+
+    def discard(self) -> None:
+        self.outcome = "discard"
+
+
+class Admission:
+    """Client-wide admission under a :class:`VegasLimiter`: ``async with admission.slot(): <one request>``.
+
+    Interactive requests are admitted while fewer than ``limit`` requests are in flight; bulk requests
+    (inside :func:`bulk_requests`, or ``interactive=False``) while fewer than ``bulk_limit`` bulk requests
+    (the limiter's limit) and fewer than ``limit`` requests are, and never while an interactive request
+    waits. ``limit`` is ``bulk_limit + reserve``. Within a class, first come first served.
+    ``clock`` is read here, never in the limiter (tests pass a fake one).
+
+    Only bulk requests feed round trips by default (``sample_interactive``): a 30 ms get() moves by 10%
+    with a few milliseconds of jitter anywhere, which would read as queueing; a page's round trip does not.
+    Overload errors of any request count as drops.
+    """
+
+    def __init__(
+        self,
+        limiter: VegasLimiter | None = None,
+        *,
+        reserve: int = 1,
+        clock: Callable[[], float] = time.monotonic,
+        overload: Callable[[BaseException], bool] = is_overload,
+        sample_interactive: bool = False,
+    ) -> None:
+        if reserve < 0:
+            raise ValueError("reserve must be 0 or more")
+        self.limiter = limiter if limiter is not None else VegasLimiter()
+        self.reserve = reserve
+        self._clock = clock
+        self._overload = overload
+        self.sample_interactive = sample_interactive
+        self._interactive: deque[_Waiter] = deque()
+        self._bulk: deque[_Waiter] = deque()
+        self.in_flight = 0
+        self.bulk_in_flight = 0
+        #: Most requests in flight at once so far (for monitoring and benchmarks).
+        self.peak_in_flight = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"<Admission in_flight={self.in_flight} limit={self.limit} bulk_limit={self.bulk_limit} "
+            f"waiting={len(self._interactive)}+{len(self._bulk)}>"
+        )
+
+    @property
+    def limit(self) -> int:
+        """Requests that may be in flight: the bulk limit plus the reserve for interactive calls."""
+        return self.limiter.limit + self.reserve
+
+    @property
+    def bulk_limit(self) -> int:
+        """Bulk requests that may be in flight: the limiter's limit."""
+        return self.limiter.limit
+
+    @property
+    def waiting(self) -> tuple[int, int]:
+        """(interactive, bulk) requests waiting for a slot."""
+        return len(self._interactive), len(self._bulk)
+
+    @contextlib.asynccontextmanager
+    async def slot(self, *, interactive: bool | None = None, key: Hashable = None) -> AsyncIterator[Ticket]:
+        """Wait for a slot, hold it for one request, and tell the limiter how the request went.
+
+        ``interactive`` defaults to "not inside :func:`bulk_requests`"; ``key`` defaults to the key given
+        there (bulk) or None (interactive). Success feeds the round trip; an overload error (see
+        :func:`is_overload`) counts as a drop; any other error or a cancellation teaches nothing.
+        """
+        bulk = _BULK.get()
+        if interactive is None:
+            interactive = bulk is None
+        if key is None and not interactive and bulk is not None:
+            key = bulk[0]
+        await self._acquire(interactive)
+        # The limiter models bulk requests: their own count is what their round trips are compared with.
+        ticket = Ticket(interactive, key, self.in_flight if interactive else self.bulk_in_flight, self._clock())
+        try:
+            yield ticket
+        except BaseException as exc:
+            if ticket.outcome is None:
+                ticket.outcome = "drop" if isinstance(exc, Exception) and self._overload(exc) else "discard"
+            raise
+        finally:
+            self._finish(ticket)
+
+    # -- internals --------------------------------------------------------------------------------------
+
+    def _can_admit(self, interactive: bool) -> bool:
+        if self.in_flight >= self.limit:
+            return False
+        return interactive or (not self._interactive and self.bulk_in_flight < self.bulk_limit)
+
+    def _take(self, interactive: bool) -> None:
+        self.in_flight += 1
+        self.bulk_in_flight += not interactive
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+
+    async def _acquire(self, interactive: bool) -> None:
+        queue = self._interactive if interactive else self._bulk
+        if not queue and self._can_admit(interactive):
+            await anyio.lowlevel.checkpoint_if_cancelled()  # like any await: a cancelled caller stops here
+            self._take(interactive)
+            return
+        waiter = _Waiter(interactive)
+        queue.append(waiter)
+        try:
+            await waiter.event.wait()
+        except BaseException:
+            if waiter.granted:  # handed a slot as we were cancelled: pass it on
+                self._release(interactive)
+            else:
+                queue.remove(waiter)
+                self._wake()  # an interactive waiter leaving may unblock bulk ones
+            raise
+
+    def _finish(self, ticket: Ticket) -> None:
+        now = self._clock()
+        if ticket.outcome is None and (self.sample_interactive or not ticket.interactive):
+            self.limiter.on_sample(now - ticket.started, ticket.in_flight, now, ticket.key)
+        elif ticket.outcome == "drop":
+            self.limiter.on_drop(now)
+        self._release(ticket.interactive)
+
+    def _release(self, interactive: bool) -> None:
+        self.in_flight -= 1
+        self.bulk_in_flight -= not interactive
+        self._wake()
+
+    def _wake(self) -> None:
+        """Hand free slots to waiters: interactive ones first, then bulk ones, each in arrival order."""
+        for queue, interactive in ((self._interactive, True), (self._bulk, False)):
+            while queue and self._can_admit(interactive):
+                waiter = queue.popleft()
+                waiter.granted = True
+                self._take(interactive)
+                waiter.event.set()

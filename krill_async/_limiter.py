@@ -1,0 +1,195 @@
+"""How many requests may be in flight: a pure decision object fed with round-trip times and drops.
+
+The algorithm is TCP Vegas (Brakmo and Peterson, "TCP Vegas: end to end congestion avoidance on a global
+internet", IEEE JSAC 13(8), 1995) in the form Netflix's concurrency-limits library gives it
+(``VegasLimit`` and ``GradientLimit``, https://github.com/Netflix/concurrency-limits): compare each
+round-trip time with the no-load round-trip time of the same kind of request, and read the ratio as the
+share of the requests in flight that are waiting in the server's queue::
+
+    gradient = min(1, tolerance * baseline / smoothed_rtt)   # 1 while nothing queues
+    target   = in_flight * max(0.5, gradient) + queue        # the knee, plus a request of headroom
+
+``in_flight * gradient`` estimates how many requests the server works on at once (its workers, plus
+the requests on the wire); ``queue`` is how many more we let wait there so that no worker idles between
+two of our requests. The limit moves towards ``target`` by ``1/limit`` of the gap per sample, so about
+two thirds of the way per round trip whatever the limit. ``smoothed_rtt`` averages about one round
+trip of samples (each request in flight weighs once): single round trips are too noisy to compare.
+Before the first sign of queueing the limit grows by half a request per sample (x1.5 per round trip:
+TCP's slow start, gentler because the sign of queueing arrives one round trip late and a doubling would
+overshoot the knee twofold); then by ``sqrt(limit)`` requests per round trip while nothing queues
+(additive increase, scaled as Netflix's limits scale their steps, so a 16-worker server is reached in a
+few round trips after a noisy start); a drop (429, 503, a timeout) halves it, once per round trip at
+most (TCP's multiplicative decrease), and ends slow start.
+
+Why a baseline per ``key``: a page of 1000 records takes longer to serve than a page of 10 even on an
+idle server, so RTTs are only compared with RTTs of the same size (the key is the page size). The
+baseline is the smallest smoothed RTT seen within a window; when it grows stale the limiter briefly lowers the limit to
+``probe_fraction`` of itself to measure an unloaded round trip again (BBR's ProbeRTT, Cardwell et al.,
+ACM Queue 14(5), 2016): without that, a baseline taken under our own load would let the limit ratchet up.
+
+Pure: no clock reads, no I/O; ``now`` is passed in (any monotonic clock, in seconds).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+__all__ = ["Baseline", "VegasLimiter"]
+
+
+@dataclass
+class Baseline:
+    """The round trips of one kind of request: ``rtt`` is the no-load one (the smallest ``smoothed`` seen,
+    at ``at``); ``smoothed`` the recent average."""
+
+    rtt: float
+    at: float
+    smoothed: float
+
+
+class VegasLimiter:
+    """Adaptive concurrency limit within ``[min_limit, max_limit]`` (see the module docstring).
+
+    ``initial`` is the first limit (8: the client's fixed default until now, so that a short export
+    starts no slower than it used to; a lower one is gentler with a one-worker server for the first
+    round trips). ``queue`` is how many requests may wait at the server beyond its estimated capacity
+    (1 keeps every worker busy without a long queue in front of interactive calls); ``tolerance`` is the
+    RTT growth taken as noise rather than queueing (1.2: 20%); ``backoff`` multiplies the limit on a
+    drop; ``window`` is how long a baseline stays valid before it is measured again.
+    """
+
+    def __init__(
+        self,
+        *,
+        initial: int = 8,
+        min_limit: int = 1,
+        max_limit: int = 64,
+        queue: float = 1.0,
+        tolerance: float = 1.2,
+        backoff: float = 0.5,
+        window: float = 30.0,
+        probe_fraction: float = 0.5,
+    ) -> None:
+        if not 1 <= min_limit <= max_limit:
+            raise ValueError("need 1 <= min_limit <= max_limit")
+        if queue < 0 or tolerance < 1 or not 0 < backoff < 1 or window <= 0 or not 0 < probe_fraction <= 1:
+            raise ValueError("need queue >= 0, tolerance >= 1, 0 < backoff < 1, window > 0, 0 < probe_fraction <= 1")
+        self.min_limit = min_limit
+        self.max_limit = max_limit
+        self.queue = queue
+        self.tolerance = tolerance
+        self.backoff = backoff
+        self.window = window
+        self.probe_fraction = probe_fraction
+        self._limit = float(min(max(initial, min_limit), max_limit))
+        self._baselines: dict[Hashable, Baseline] = {}
+        self._slow_start = True
+        self._last_drop = -math.inf
+        self._probe_key: Hashable | None = None
+        self._probing = False
+        self._probe_started = 0.0
+        #: Counters for monitoring and tests.
+        self.samples = 0
+        self.drops = 0
+        self.probes = 0
+
+    def __repr__(self) -> str:
+        phase = "probe" if self._probing else "slow-start" if self._slow_start else "avoidance"
+        return (
+            f"<VegasLimiter limit={self.limit} ({self._limit:.2f}) {phase} bounds=[{self.min_limit}, {self.max_limit}]>"
+        )
+
+    # -- reading ----------------------------------------------------------------------------------------
+
+    @property
+    def limit(self) -> int:
+        """Requests that may be in flight now (an integer within the bounds)."""
+        value = self._limit
+        if self._probing:
+            value = value * self.probe_fraction
+        return max(self.min_limit, min(self.max_limit, math.floor(value + 1e-9)))
+
+    @property
+    def slow_start(self) -> bool:
+        return self._slow_start
+
+    @property
+    def probing(self) -> bool:
+        return self._probing
+
+    def baseline(self, key: Hashable = None) -> float | None:
+        """The no-load RTT of ``key`` requests (None before the first sample)."""
+        base = self._baselines.get(key)
+        return base.rtt if base is not None else None
+
+    # -- feeding ----------------------------------------------------------------------------------------
+
+    def on_sample(self, rtt: float, in_flight: int, now: float, key: Hashable = None) -> int:
+        """A request answered after ``rtt`` seconds; ``in_flight`` counts the requests in flight when it was
+        sent, itself included. Returns the new limit."""
+        if not (rtt > 0 and math.isfinite(rtt)) or in_flight < 1:
+            return self.limit  # a clock glitch or a caller bug: no information
+        self.samples += 1
+        base = self._baselines.get(key)
+        if base is None:
+            base = self._baselines[key] = Baseline(rtt, now, rtt)
+        elif self._probing:
+            # Requests sent before the probe are still coming back: wait for one sent under the probe's
+            # lower limit (or give up after a few round trips, keeping what we see then).
+            if key == self._probe_key and (in_flight <= self.limit or now - self._probe_started > 4 * rtt):
+                self._baselines[key] = Baseline(rtt, now, rtt)
+                self._probing = False
+            return self.limit
+        else:
+            # The average over about one round trip (each request in flight weighs once), so that noise
+            # in single round trips is not read as queueing; its minimum is the baseline.
+            base.smoothed += (rtt - base.smoothed) / max(2, in_flight)
+            if base.smoothed <= base.rtt:
+                base.rtt, base.at = base.smoothed, now
+            elif now - base.at > self.window:
+                if in_flight > 1:
+                    self.probes += 1
+                    self._probing, self._probe_key, self._probe_started = True, key, now
+                    return self.limit
+                base.rtt, base.at = rtt, now  # alone in flight: unloaded by definition
+        gradient = min(1.0, self.tolerance * base.rtt / base.smoothed)
+        # Fewer than half the limit in flight: we do not use the limit we have, so nothing says it could be
+        # higher (Netflix's rule; the limit also moves within a round trip, and interactive calls may hold
+        # some of the slots, so a request rarely sees all of it in use).
+        used = 2 * in_flight >= self._limit
+        if self._slow_start:
+            if gradient < 1.0:  # the first sign of queueing: jump to the estimate, then follow it
+                self._slow_start = False
+                # (from the limit, not from this sample's in_flight: it may have been sent early in the
+                # ramp, and an early burst must not throw the limit back to where it started)
+                load = max(float(in_flight), self._limit)
+                self._set(min(self._limit, load * max(0.5, gradient) + self.queue))
+            elif used and self.tolerance * base.rtt >= rtt:
+                self._set(self._limit + 0.5)
+            return self.limit
+        if gradient >= 1.0:  # nothing queues: probe upwards by sqrt(limit) requests per round trip
+            if used:
+                self._set(self._limit + math.sqrt(self._limit) / max(1.0, self._limit))
+            return self.limit
+        target = in_flight * max(0.5, gradient) + self.queue
+        self._set(self._limit + (target - self._limit) / max(1.0, self._limit))
+        return self.limit
+
+    def on_drop(self, now: float) -> int:
+        """A request was refused or timed out (429, 503, a timeout): the server is past its capacity.
+
+        Several drops within one round trip are one congestion event, so they cut the limit once."""
+        self.drops += 1
+        self._slow_start = False
+        spacing = min((b.rtt for b in self._baselines.values()), default=0.0)
+        if now - self._last_drop >= spacing:
+            self._last_drop = now
+            self._set(self._limit * self.backoff)
+        return self.limit
+
+    # -- internals ----------------------------------------------------------------------------------------
+
+    def _set(self, value: float) -> None:
+        self._limit = max(float(self.min_limit), min(float(self.max_limit), value))

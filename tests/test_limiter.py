@@ -1,0 +1,458 @@
+"""The adaptive limiter against a model of a queueing server (no HTTP, no clock), and the admission object.
+
+The model is a discrete-event simulation of a closed-loop client keeping ``limiter.limit`` requests in
+flight against a FIFO server with ``workers`` workers, a service time per request and a network latency
+that holds no worker. Its knee is ``workers * (service + latency) / service`` requests in flight: fewer
+leave workers idle, more only queue.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+import statistics
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from krill_async._admission import Admission, bulk_requests, is_overload
+from krill_async._limiter import VegasLimiter
+from krill_async.errors import NotFound, RequestTimeout, ServerError, Throttled
+
+SERVICE, LATENCY = 0.1, 0.03
+
+
+def knee(workers: int) -> float:
+    return workers * (SERVICE + LATENCY) / SERVICE
+
+
+@dataclass
+class Run:
+    workers: int
+    makespan: float = 0.0
+    busy_time: float = 0.0
+    drops: int = 0
+    max_queue: int = 0
+    limits: list[tuple[float, int]] = field(default_factory=list)
+
+    @property
+    def utilisation(self) -> float:
+        return self.busy_time / (self.workers * self.makespan)
+
+    def late_limits(self, share: float = 0.5) -> list[int]:
+        return [limit for _, limit in self.limits[int(len(self.limits) * (1 - share)) :]]
+
+
+def simulate(
+    limiter: VegasLimiter,
+    *,
+    workers: int,
+    requests: int,
+    service: float | Callable[[float], float] = SERVICE,
+    latency: float = LATENCY,
+    queue_limit: int | None = None,
+    noise: float = 0.0,
+    seed: int = 0,
+    start: float = 0.0,
+) -> Run:
+    """Serve ``requests`` requests; ``service`` may depend on the time; ``noise`` scales each service time by
+    a uniform factor in [1 - noise, 1 + noise]; beyond ``queue_limit`` waiting requests, answer a drop."""
+    rng = random.Random(seed)
+    run = Run(workers)
+    events: list[tuple[float, int, str, tuple[float, int]]] = []
+    counter = 0
+    now = start
+    in_flight, to_send, busy = 0, requests, 0
+    queue: deque[tuple[float, int]] = deque()
+
+    def push(at: float, kind: str, request: tuple[float, int]) -> None:
+        nonlocal counter
+        counter += 1
+        heapq.heappush(events, (at, counter, kind, request))
+
+    def service_time() -> float:
+        base = service(now) if callable(service) else service
+        value = base * (1 + rng.uniform(-noise, noise))
+        run.busy_time += value
+        return value
+
+    def send() -> None:
+        nonlocal in_flight, to_send
+        while in_flight < limiter.limit and to_send > 0:
+            in_flight += 1
+            to_send -= 1
+            push(now + latency / 2, "arrive", (now, in_flight))
+
+    send()
+    while events:
+        now, _, kind, request = heapq.heappop(events)
+        if kind == "arrive":
+            if busy < workers:
+                busy += 1
+                push(now + service_time(), "served", request)
+            elif queue_limit is not None and len(queue) >= queue_limit:
+                push(now + latency / 2, "rejected", request)
+            else:
+                queue.append(request)
+                run.max_queue = max(run.max_queue, len(queue))
+        elif kind == "served":
+            busy -= 1
+            if queue:
+                busy += 1
+                push(now + service_time(), "served", queue.popleft())
+            push(now + latency / 2, "answer", request)
+        elif kind == "answer":
+            in_flight -= 1
+            sent, seen = request
+            run.limits.append((now, limiter.on_sample(now - sent, seen, now)))
+            send()
+        else:  # rejected: sent again
+            in_flight -= 1
+            to_send += 1
+            run.drops += 1
+            run.limits.append((now, limiter.on_drop(now)))
+            send()
+    run.makespan = now - start
+    return run
+
+
+# -- convergence --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4, 16, 40])
+def test_converges_just_above_the_knee(workers: int) -> None:
+    limiter = VegasLimiter(max_limit=100)
+    run = simulate(limiter, workers=workers, requests=100 * workers)
+    late = statistics.median(run.late_limits())
+    # every worker busy, and no more queue than the RTT growth the limiter tolerates as noise, plus the
+    # one round trip of additive increase (sqrt(limit)) it takes to see that growth
+    ceiling = knee(workers) * limiter.tolerance
+    assert knee(workers) <= late <= ceiling + limiter.queue + math.sqrt(ceiling)
+    assert run.utilisation > 0.9
+    assert run.drops == 0
+
+
+def test_a_fixed_limit_far_above_the_knee_only_queues() -> None:
+    """The model itself: the test above would be vacuous if queueing cost nothing in it."""
+    fixed = VegasLimiter(initial=32, min_limit=32, max_limit=32)
+    adaptive = VegasLimiter()
+    queued = simulate(fixed, workers=4, requests=400)
+    paced = simulate(adaptive, workers=4, requests=400)
+    assert queued.max_queue >= 32 - knee(4) - 1
+    assert paced.max_queue < queued.max_queue / 3
+    assert paced.makespan < queued.makespan * 1.05  # ... for no loss of throughput
+
+
+@pytest.mark.parametrize("noise", [0.1, 0.2])
+@pytest.mark.parametrize("workers", [4, 16])
+def test_stable_under_noisy_service_times(workers: int, noise: float) -> None:
+    limiter = VegasLimiter(max_limit=100)
+    run = simulate(limiter, workers=workers, requests=300 * workers, noise=noise, seed=workers)
+    late = run.late_limits()
+    assert statistics.median(late) >= knee(workers) * 0.9
+    deciles = statistics.quantiles(late, n=10)  # (the short ProbeRTT dips are below the first decile)
+    assert deciles[-1] - deciles[0] <= max(2, knee(workers) * 0.2)  # no oscillation
+    assert limiter.limit > limiter.min_limit
+
+
+def test_rtt_comparisons_stay_within_one_kind_of_request() -> None:
+    """A 1000-record page is slower than a 1-record get on an idle server: that is not queueing."""
+
+    def feed(limiter: VegasLimiter, small: Any, big: Any) -> None:
+        now = 0.0
+        for _ in range(20):  # a few gets on the idle server, then an export's pages, all unqueued
+            now += 0.01
+            limiter.on_sample(0.01, 1, now, key=small)
+        for _ in range(50):
+            now += 0.01
+            limiter.on_sample(0.2, limiter.limit, now, key=big)
+
+    keyed = VegasLimiter(initial=8)
+    feed(keyed, 1, 1000)
+    assert keyed.limit > 8
+    assert keyed.baseline(1000) == pytest.approx(0.2)
+    assert keyed.baseline(1) == pytest.approx(0.01)
+    shared = VegasLimiter(initial=8)
+    feed(shared, None, None)
+    assert shared.limit < 8  # the same samples under one key read as a long queue
+
+
+# -- drops, bounds, recovery --------------------------------------------------------------------------
+
+
+def test_a_drop_halves_the_limit_once_per_round_trip() -> None:
+    limiter = VegasLimiter(initial=20, max_limit=64)
+    limiter.on_sample(0.1, 1, 0.0)
+    assert limiter.on_drop(1.0) == 10
+    assert limiter.on_drop(1.05) == 10  # the same congestion event
+    assert limiter.on_drop(1.2) == 5
+    assert limiter.drops == 3 and not limiter.slow_start
+
+
+def test_backs_off_when_the_server_rejects() -> None:
+    limiter = VegasLimiter(initial=32, max_limit=64)
+    run = simulate(limiter, workers=2, requests=400, queue_limit=2)
+    assert run.drops > 0
+    assert statistics.median(run.late_limits()) <= knee(2) + 2 + 2  # workers + the 2 the queue allows
+    assert run.drops < 40
+
+
+def test_recovers_after_an_outage() -> None:
+    limiter = VegasLimiter(max_limit=100)
+    simulate(limiter, workers=16, requests=800)
+    for i in range(10):
+        limiter.on_drop(1000.0 + i)
+    assert limiter.limit == limiter.min_limit
+    run = simulate(limiter, workers=16, requests=3000, start=1100.0)
+    assert statistics.median(run.late_limits()) >= knee(16)
+
+
+def test_follows_a_server_that_becomes_slower() -> None:
+    """The baseline is re-measured (ProbeRTT) when it grows stale, so a slower server is not read as an
+    endless queue (the limit would collapse to min_limit)."""
+    limiter = VegasLimiter(window=5.0, max_limit=100)
+
+    def service(now: float) -> float:
+        return SERVICE if now < 10 else 3 * SERVICE
+
+    run = simulate(limiter, workers=8, requests=4000, service=service)
+    assert limiter.probes >= 1
+    slower_knee = 8 * (3 * SERVICE + LATENCY) / (3 * SERVICE)
+    assert statistics.median(run.late_limits(0.3)) >= slower_knee
+    assert limiter.baseline() == pytest.approx(3 * SERVICE + LATENCY, rel=0.1)
+
+
+def test_does_not_grow_a_limit_it_does_not_use() -> None:
+    limiter = VegasLimiter(initial=4)
+    for i in range(1000):
+        limiter.on_sample(0.1, 1, i * 0.1)
+    assert limiter.limit <= 4
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 8),
+    st.integers(8, 40),
+    st.lists(st.tuples(st.booleans(), st.floats(0.0001, 10.0), st.integers(1, 80), st.floats(0, 1)), max_size=200),
+)
+def test_never_leaves_its_bounds(low: int, high: int, events: list[tuple[bool, float, int, float]]) -> None:
+    limiter = VegasLimiter(initial=high * 2, min_limit=low, max_limit=high, window=1.0)
+    now = 0.0
+    assert low <= limiter.limit <= high
+    for drop, rtt, in_flight, step in events:
+        now += step
+        value = limiter.on_drop(now) if drop else limiter.on_sample(rtt, in_flight, now, key=in_flight % 3)
+        assert low <= value <= high
+        assert value == limiter.limit
+
+
+def test_rejects_nonsense() -> None:
+    with pytest.raises(ValueError):
+        VegasLimiter(min_limit=5, max_limit=4)
+    with pytest.raises(ValueError):
+        VegasLimiter(tolerance=0.9)
+    limiter = VegasLimiter(initial=4)
+    assert limiter.on_sample(float("nan"), 3, 0.0) == 4
+    assert limiter.on_sample(-1.0, 3, 0.0) == 4
+    assert limiter.samples == 0
+
+
+# -- admission ------------------------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def fixed(limit: int) -> VegasLimiter:
+    return VegasLimiter(initial=limit, min_limit=limit, max_limit=limit)
+
+
+async def hold(
+    admission: Admission, release: anyio.Event, log: list[str], name: str, interactive: bool | None = None
+) -> None:
+    async with admission.slot(interactive=interactive):
+        log.append(name)
+        await release.wait()
+
+
+@pytest.mark.anyio
+async def test_interactive_calls_take_the_next_free_slot_before_queued_pages() -> None:
+    admission = Admission(fixed(2), reserve=0)
+    log: list[str] = []
+    releases = {name: anyio.Event() for name in ("p1", "p2", "p3", "get")}
+    async with anyio.create_task_group() as tg:
+        for name in ("p1", "p2", "p3"):
+            tg.start_soon(hold, admission, releases[name], log, name, False)
+            await anyio.wait_all_tasks_blocked()
+        tg.start_soon(hold, admission, releases["get"], log, "get", True)
+        await anyio.wait_all_tasks_blocked()
+        assert log == ["p1", "p2"] and admission.waiting == (1, 1)
+        releases["p1"].set()
+        await anyio.wait_all_tasks_blocked()
+        assert log == ["p1", "p2", "get"]  # the page queued earlier still waits
+        releases["get"].set()
+        await anyio.wait_all_tasks_blocked()
+        assert log[-1] == "p3"
+        for event in releases.values():
+            event.set()
+    assert admission.in_flight == 0 and admission.peak_in_flight == 2
+
+
+@pytest.mark.anyio
+async def test_pages_leave_the_reserve_to_interactive_calls() -> None:
+    admission = Admission(fixed(4), reserve=1)
+    log: list[str] = []
+    release = anyio.Event()
+    async with anyio.create_task_group() as tg:
+        for i in range(5):  # two exports' pages on one client share one budget
+            with bulk_requests(500):
+                tg.start_soon(hold, admission, release, log, f"page{i}")
+        await anyio.wait_all_tasks_blocked()
+        assert len(log) == admission.bulk_limit == 4 and admission.limit == 5
+        tg.start_soon(hold, admission, release, log, "get")
+        await anyio.wait_all_tasks_blocked()
+        assert log[-1] == "get" and admission.in_flight == 5
+        tg.start_soon(hold, admission, release, log, "get2")
+        await anyio.wait_all_tasks_blocked()
+        assert log[-1] == "get" and admission.waiting == (1, 1)
+        release.set()
+    assert admission.in_flight == 0 and len(log) == 7
+
+
+@pytest.mark.anyio
+async def test_waits_are_bounded_by_the_callers_deadline() -> None:
+    admission = Admission(fixed(1), reserve=0)
+    release = anyio.Event()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(hold, admission, release, [], "page", False)
+        await anyio.wait_all_tasks_blocked()
+        with pytest.raises(TimeoutError):
+            with anyio.fail_after(0.01):
+                async with admission.slot():
+                    pytest.fail("admitted past the limit")
+        assert admission.waiting == (0, 0) and admission.in_flight == 1
+        release.set()
+    async with admission.slot():  # nothing leaked
+        assert admission.in_flight == 1
+
+
+@pytest.mark.anyio
+async def test_a_waiter_cancelled_as_it_is_handed_a_slot_never_leaks_it() -> None:
+    admission = Admission(fixed(1), reserve=0)
+    log: list[str] = []
+    release = anyio.Event()
+    scope = anyio.CancelScope()
+
+    async def cancelled_waiter() -> None:
+        with scope:
+            await hold(admission, release, log, "cancelled")
+
+    async with anyio.create_task_group() as tg:
+        async with admission.slot():
+            tg.start_soon(cancelled_waiter)
+            await anyio.wait_all_tasks_blocked()
+            tg.start_soon(hold, admission, release, log, "next")
+            await anyio.wait_all_tasks_blocked()
+            assert admission.waiting == (2, 0)
+        scope.cancel()  # the slot was just handed to the first waiter, which has not run yet
+        await anyio.wait_all_tasks_blocked()
+        # Whether the cancellation lands in the wait (the slot is passed on) or just after it (the block
+        # is cancelled and its slot released) depends on the event loop; either way "next" gets the slot.
+        assert log[-1] == "next" and admission.in_flight == 1
+        release.set()
+    assert admission.in_flight == 0 and admission.waiting == (0, 0)
+
+
+@pytest.mark.anyio
+async def test_outcomes_feed_the_limiter() -> None:
+    clock = Clock()
+    limiter = VegasLimiter(initial=4)
+    admission = Admission(limiter, clock=clock)
+    with bulk_requests(500):
+        async with admission.slot() as ticket:
+            clock.now += 0.25
+    assert not ticket.interactive and ticket.key == 500 and ticket.in_flight == 1
+    assert limiter.samples == 1 and limiter.baseline(500) == pytest.approx(0.25)
+    async with admission.slot() as ticket:
+        clock.now += 0.01
+    assert ticket.interactive and limiter.samples == 1  # interactive round trips are too noisy to learn from
+    admission.sample_interactive = True
+    async with admission.slot() as ticket:
+        clock.now += 0.01
+    assert limiter.baseline(None) == pytest.approx(0.01)
+    with pytest.raises(NotFound):
+        async with admission.slot():
+            raise NotFound(status=404, method="GET", url="/x", body=b"", headers={})
+    assert limiter.samples == 2 and limiter.drops == 0  # a 404 says nothing about load
+    with pytest.raises(Throttled):
+        async with admission.slot():
+            raise Throttled(status=429, method="GET", url="/x", body=b"", headers={})
+    assert limiter.drops == 1
+    async with admission.slot() as ticket:
+        ticket.drop()  # a caller that handles the 503 itself still reports it
+    assert limiter.drops == 2 and admission.in_flight == 0
+    for status, drops, samples in ((503, 3, 2), (404, 3, 2), (200, 3, 3)):
+        with bulk_requests(500):
+            async with admission.slot() as ticket:
+                clock.now += 0.25
+                ticket.answered(status)  # how the transport reports a status read inside its slot
+        assert (limiter.drops, limiter.samples) == (drops, samples), status
+
+
+def test_what_counts_as_overload() -> None:
+    def status(code: int) -> ServerError:
+        return ServerError(status=code, method="GET", url="/x", body=b"", headers={})
+
+    assert is_overload(status(503)) and is_overload(status(502)) and not is_overload(status(500))
+    assert is_overload(RequestTimeout("slow", method="GET", url="/x")) and is_overload(TimeoutError())
+    assert not is_overload(ValueError("bug"))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("seed", range(5))
+async def test_admission_never_exceeds_its_limits(seed: int) -> None:
+    rng = random.Random(seed)
+    admission = Admission(fixed(rng.randint(1, 6)), reserve=rng.randint(0, 2))
+    served: list[bool] = []
+
+    async def request(interactive: bool, hold: int, cancel_after: int | None) -> None:
+        with anyio.CancelScope() as scope:
+            if cancel_after is not None:
+                scope.deadline = anyio.current_time() + cancel_after * 0.001
+            async with admission.slot(interactive=interactive):
+                assert admission.in_flight <= admission.limit
+                assert admission.bulk_in_flight <= admission.bulk_limit
+                served.append(interactive)
+                for _ in range(hold):
+                    await anyio.lowlevel.checkpoint()
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(200):
+            cancel = rng.choice([None, None, None, rng.randint(0, 3)])
+            tg.start_soon(request, rng.random() < 0.3, rng.randint(0, 5), cancel)
+            if rng.random() < 0.3:
+                await anyio.lowlevel.checkpoint()
+    assert admission.in_flight == admission.bulk_in_flight == 0 and admission.waiting == (0, 0)
+    assert len(served) >= 100 and True in served and False in served  # (some were cancelled waiting)
+
+
+def test_a_sample_from_early_in_the_ramp_does_not_throw_the_limit_back() -> None:
+    """Slow start ends on the first sign of queueing, but the cut is taken from the limit: the sample that
+    shows it may have been sent when only a few requests were out."""
+    limiter = VegasLimiter(initial=16)
+    limiter.on_sample(0.10, 1, 0.0)
+    limiter.on_sample(0.20, 2, 0.1)  # a burst on the wire: +100%
+    assert not limiter.slow_start
+    assert limiter.limit >= 16 * 0.5  # (with in_flight=2 it would have been cut to about 2)
