@@ -3,9 +3,8 @@
 The server is ``python -m krill_async.testing._capacity`` in another process (loopback, port 0 read
 back): ``--workers`` workers, ``0.2 ms`` of service per record (+2 ms per request), 30 ms on the wire,
 at most 16 waiting requests before a 503. For each server: an export of every CPE with
-``export(concurrency=N)`` for N in 1..32, and one driven by :class:`~krill_async._admission.Admission`
-(a PROTOTYPE until it is wired into the client: the benchmark drives the pages itself, each page's HTTP
-exchange inside an admission slot and its decoding after, as the wired transport will). During each
+``Krill(concurrency=N)`` for N in 1..32, and the default ``concurrency="auto"`` (the client's adaptive
+limiter, one per client, interactive calls first). During each
 export a ``get()`` is started every 100 ms; their latency is compared with the same calls on the idle
 server.
 
@@ -28,7 +27,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,11 +36,7 @@ from typing import Any, TypeVar
 import anyio
 
 from krill_async import Krill
-from krill_async._admission import Admission
-from krill_async._decode import decode_page
 from krill_async._limiter import VegasLimiter
-from krill_async._retry import NO_RETRIES, RetryPolicy
-from krill_async.errors import KrillError
 
 T = TypeVar("T")
 AUTH = ("usuario", "contraseña")
@@ -110,61 +105,22 @@ def control(url: str, **changes: Any) -> dict[str, Any]:
     return result
 
 
-async def retried(call: Callable[[], Awaitable[T]], policy: RetryPolicy) -> T:
-    """The client's retry loop, outside the admission slot (the wired version retries per attempt too)."""
-    attempt = 1
-    while True:
-        try:
-            return await call()
-        except KrillError as exc:
-            wait = policy.decide("GET", attempt, exc)
-            if wait is None:
-                raise
-            await anyio.sleep(wait)
-            attempt += 1
-
-
-async def export_fixed(krill: Krill, concurrency: int, page_size: int) -> int:
+async def export_all(krill: Krill, page_size: int) -> int:
+    """One export with the client's own concurrency (fixed, or adaptive with ``concurrency="auto"``)."""
     records = 0
-    async with krill.isp.cpes.export(concurrency=concurrency, page_size=page_size, ordered=False) as rows:
+    async with krill.isp.cpes.export(page_size=page_size, ordered=False) as rows:
         async for _ in rows:
             records += 1
     return records
 
 
-async def export_adaptive(krill: Krill, admission: Admission, page_size: int, policy: RetryPolicy) -> int:
-    query = krill.isp.cpes.list(page_size=page_size)
-    counts: list[int] = []
-
-    async def fetch(offset: int) -> tuple[list[Any], int | None]:
-        # The slot covers the HTTP exchange (body included), not the decoding: what the transport's slot
-        # will cover once wired, so that the client's own CPU is not read as the server's queue.
-        url = query.page_url(offset, page_size)
-        async with admission.slot(interactive=False, key=page_size):
-            response = await krill.transport.request("GET", url, retry=False)
-        items, count, _, _ = decode_page(response.content, query.model, url=str(url), offset=offset)
-        return items, count
-
-    async def page(offset: int) -> None:
-        items, _ = await retried(lambda: fetch(offset), policy)
-        counts.append(len(items))
-
-    items, count = await retried(lambda: fetch(0), policy)
-    async with anyio.create_task_group() as tg:
-        for offset in range(page_size, count or 0, page_size):
-            tg.start_soon(page, offset)
-    return len(items) + sum(counts)
-
-
 async def run_row(url: str, mode: str, args: argparse.Namespace, ids: list[int]) -> Row:
     row = Row(mode)
-    policy = RetryPolicy()
     adaptive = mode == "adaptive"
-    admission = (
-        Admission(VegasLimiter(initial=args.initial, max_limit=64, queue=args.queue), reserve=1) if adaptive else None
-    )
     await wait_idle(url)
-    async with Krill(url, auth=AUTH, concurrency=64, retry=NO_RETRIES if adaptive else policy) as krill:
+    async with Krill(url, auth=AUTH, concurrency="auto" if adaptive else int(mode), max_concurrency=64) as krill:
+        if adaptive:
+            krill.admission.limiter = VegasLimiter(initial=args.initial, max_limit=64, queue=args.queue)
         await krill.isp.cpes.get(ids[0])  # connect and authenticate before timing
         control(url, reset=True)
         done = anyio.Event()
@@ -172,16 +128,7 @@ async def run_row(url: str, mode: str, args: argparse.Namespace, ids: list[int])
         async def one_get(ident: int) -> None:
             started = time.perf_counter()
             with anyio.move_on_after(30):
-                if admission is not None:
-                    gate = admission
-
-                    async def call() -> Any:
-                        async with gate.slot(interactive=True):
-                            return await krill.isp.cpes.get(ident)
-
-                    await retried(call, policy)
-                else:
-                    await krill.isp.cpes.get(ident)
+                await krill.isp.cpes.get(ident)
                 row.gets.append(time.perf_counter() - started)
 
         async def getter(tg: Any) -> None:
@@ -197,10 +144,7 @@ async def run_row(url: str, mode: str, args: argparse.Namespace, ids: list[int])
             async with anyio.create_task_group() as tg:
                 tg.start_soon(getter, tg)
                 try:
-                    if admission is not None:
-                        row.records = await export_adaptive(krill, admission, args.page_size, policy)
-                    else:
-                        row.records = await export_fixed(krill, int(mode), args.page_size)
+                    row.records = await export_all(krill, args.page_size)
                 finally:
                     row.wall = time.perf_counter() - started
                     done.set()
@@ -210,8 +154,8 @@ async def run_row(url: str, mode: str, args: argparse.Namespace, ids: list[int])
             row.failed = f"failed: {type(exc).__name__}" + (f" {exc.status}" if hasattr(exc, "status") else "")
         stats = control(url)["stats"]
         row.rejected, row.peak_in_flight = stats["rejected"], stats["peak_in_flight"]
-        if admission is not None:
-            row.final_limit = admission.limit
+        if adaptive:
+            row.final_limit = krill.admission.limit
     return row
 
 

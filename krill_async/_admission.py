@@ -6,10 +6,10 @@ export pages, so it takes the next free slot before any waiting page, and pages 
 ``limit - reserve`` slots, which keeps ``reserve`` slots free for interactive calls. The limiter learns
 from the pages only and its limit is theirs: the client's total ``limit`` is that plus ``reserve``.
 
-The object has no tasks of its own: a waiter waits on an :class:`anyio.Event` inside the caller's task,
+The object has no tasks of its own: a waiter waits on an `anyio.Event` inside the caller's task,
 so the caller's cancel scopes (``anyio.fail_after(deadline)``, a cancelled export) bound every wait, and a
 slot handed to a waiter that is cancelled at that moment is passed on, never lost. The decision itself
-lives in the pure :class:`~krill_async._limiter.VegasLimiter`; this module only measures and queues.
+lives in the pure `VegasLimiter`; this module only measures and queues.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ class _Waiter:
 
 @dataclass(eq=False)
 class Ticket:
-    """One admitted request. By default its outcome is read from how the block ends; call :meth:`drop`
-    (overloaded answer handled by the caller) or :meth:`discard` (nothing to learn) to override that."""
+    """One admitted request. By default its outcome is read from how the block ends; call `drop()`
+    (overloaded answer handled by the caller) or `discard()` (nothing to learn) to override that."""
 
     interactive: bool
     key: Hashable
@@ -88,10 +88,10 @@ class Ticket:
 
 
 class Admission:
-    """Client-wide admission under a :class:`VegasLimiter`: ``async with admission.slot(): <one request>``.
+    """Client-wide admission under a `VegasLimiter`: ``async with admission.slot(): <one request>``.
 
     Interactive requests are admitted while fewer than ``limit`` requests are in flight; bulk requests
-    (inside :func:`bulk_requests`, or ``interactive=False``) while fewer than ``bulk_limit`` bulk requests
+    (inside `bulk_requests()`, or ``interactive=False``) while fewer than ``bulk_limit`` bulk requests
     (the limiter's limit) and fewer than ``limit`` requests are, and never while an interactive request
     waits. ``limit`` is ``bulk_limit + reserve``. Within a class, first come first served.
     ``clock`` is read here, never in the limiter (tests pass a fake one).
@@ -149,9 +149,9 @@ class Admission:
     async def slot(self, *, interactive: bool | None = None, key: Hashable = None) -> AsyncIterator[Ticket]:
         """Wait for a slot, hold it for one request, and tell the limiter how the request went.
 
-        ``interactive`` defaults to "not inside :func:`bulk_requests`"; ``key`` defaults to the key given
+        ``interactive`` defaults to "not inside `bulk_requests()`"; ``key`` defaults to the key given
         there (bulk) or None (interactive). Success feeds the round trip; an overload error (see
-        :func:`is_overload`) counts as a drop; any other error or a cancellation teaches nothing.
+        `is_overload()`) counts as a drop; any other error or a cancellation teaches nothing.
         """
         bulk = _BULK.get()
         if interactive is None:

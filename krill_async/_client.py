@@ -6,12 +6,14 @@ import ssl as _ssl
 from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from yarl import URL
 
+from ._admission import Admission
 from ._auth import Auth, BasicAuth, BearerToken
 from ._body import DEFAULT_MAX_BODY_SIZE
+from ._limiter import VegasLimiter
 from ._paging import DEFAULT_EXPORT_PAGE_SIZE, DEFAULT_PAGE_SIZE
 from ._resource import App
 from ._retry import RetryPolicy
@@ -38,12 +40,17 @@ class Krill:
 
     ``auth`` is a ``(username, password)`` tuple (HTTP Basic), a [`JWTLogin`][krill_async.JWTLogin], a
     [`BearerToken`][krill_async.BearerToken] or any `Auth`; ``token`` is a shortcut for ``BearerToken(token)``.
-    ``concurrency`` sizes the connection pool and is the default for exports. Pass ``session`` to use your own
+    ``concurrency="auto"`` (the default) lets exports find the server's pace: the number of pages in flight
+    adapts to the round trips and overload answers the server shows, between 1 and ``max_concurrency``,
+    shared by every export of the client; a number fixes it as before. Interactive calls (a ``get()``,
+    an action, a small list) always take the next free slot before queued export pages, and one slot
+    (``reserve``) is kept for them. Pass ``session`` to use your own
     ``aiohttp.ClientSession`` (the client then never closes it); ``ssl`` takes an ``ssl.SSLContext`` for
     a private CA (``False`` disables verification: never do that in production).
 
     ``retry`` is the [`RetryPolicy`][krill_async.RetryPolicy] for every call (``NO_RETRIES`` turns retries off);
-    ``max_in_flight`` caps requests in flight across every call and export (default: ``concurrency``);
+    ``max_in_flight`` caps requests in flight across every call and export (default: the concurrency bound
+    plus the reserve);
     ``rate_limit`` caps requests per second. A 429 pauses every request of the client (for at most the
     retry policy's ``max_retry_after``). ``max_body_size`` bounds every answer's body, decompressed (128 MiB
     by default): a larger one raises [ResponseTooLarge][krill_async.ResponseTooLarge].
@@ -56,7 +63,9 @@ class Krill:
         auth: Auth | tuple[str, str] | None = None,
         token: str | None = None,
         timeout: Timeout | float | None = None,
-        concurrency: int = 8,
+        concurrency: int | Literal["auto"] = "auto",
+        max_concurrency: int = 16,
+        reserve: int = 1,
         page_size: int = DEFAULT_PAGE_SIZE,
         export_page_size: int = DEFAULT_EXPORT_PAGE_SIZE,
         session: aiohttp.ClientSession | None = None,
@@ -77,13 +86,25 @@ class Krill:
             auth = BearerToken(token)
         elif auth is not None and not isinstance(auth, Auth):
             raise TypeError("auth must be a (username, password) tuple or an Auth instance")
-        if concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
+        if concurrency != "auto" and (isinstance(concurrency, bool) or not isinstance(concurrency, int)):
+            raise TypeError(f"concurrency must be 'auto' or a number of requests, not {concurrency!r}")
+        bound = max_concurrency if concurrency == "auto" else concurrency
+        if bound < 1 or reserve < 0:
+            raise ValueError("concurrency (and max_concurrency) must be at least 1, reserve 0 or more")
         if page_size < 1 or export_page_size < 1:
             raise ValueError("page sizes must be positive")
         self.root = normalise_base_url(base_url)
         self.timeout = resolve_timeout(timeout, Timeout())
-        self.concurrency = concurrency
+        #: Pages an export holds at most (in flight or waiting for the consumer): the memory bound.
+        self.concurrency = bound
+        #: ``"auto"`` (adaptive) or the fixed number of export pages in flight.
+        self.concurrency_mode: int | Literal["auto"] = concurrency
+        if concurrency == "auto":
+            limiter = VegasLimiter(initial=min(8, bound), max_limit=bound)
+        else:
+            limiter = VegasLimiter(initial=bound, min_limit=bound, max_limit=bound)
+        #: Client-wide admission: every request of this client goes through it (interactive calls first).
+        self.admission = Admission(limiter, reserve=reserve)
         self.page_size = page_size
         self.export_page_size = export_page_size
         #: The credentials object (``krill.auth`` is the ``/api/v2/auth/`` namespace).
@@ -92,18 +113,18 @@ class Krill:
             root=self.root,
             auth=auth,
             timeout=self.timeout,
-            max_connections=concurrency,
+            max_connections=bound + reserve,
             session=session,
             ssl_context=ssl,
             user_agent=user_agent or f"krill-async/{_VERSION}",
             retry=retry,
-            throttle=Throttle(max_in_flight or concurrency, rate_limit),
+            throttle=Throttle(max_in_flight or bound + reserve, rate_limit, admission=self.admission),
             max_body_size=max_body_size,
         )
 
     def __repr__(self) -> str:
         auth = type(self.credentials).__name__ if self.credentials is not None else None
-        return f"<Krill {self.root} auth={auth} concurrency={self.concurrency}>"
+        return f"<Krill {self.root} auth={auth} concurrency={self.concurrency_mode!r}>"
 
     # -- lifecycle ------------------------------------------------------------------------------------
 

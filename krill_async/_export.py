@@ -15,6 +15,7 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from yarl import URL
 
+from ._admission import bulk_requests
 from ._drift import DriftReport, DriftTracker, key_of
 from ._page import Page
 from ._paging import LinkGuard, offset_of, plan_offsets
@@ -305,7 +306,8 @@ class Export(Generic[T]):
 
     async def _fetch_into(self, slot: _Slot, url: URL, send: MemoryObjectSendStream[_Slot] | None) -> None:
         try:
-            slot.page = await self.query.fetch(url, requested=self.page_size)
+            with bulk_requests(self.page_size):  # export pages yield to interactive calls; the limiter learns
+                slot.page = await self.query.fetch(url, requested=self.page_size)
             self.pages_fetched += 1
         except KrillError as exc:
             slot.error = exc

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 
+from ._admission import Admission, Ticket
 from ._deadline import waiting_for
 
 __all__ = ["Throttle"]
@@ -23,12 +24,14 @@ class Throttle:
     per second. [`pause()`][krill_async.Throttle.pause] (called on a 429) holds every new request back for a while and,
     with a rate, halves it; the rate then climbs back by 5% per successful request."""
 
-    def __init__(self, max_in_flight: int, rate: float | None = None) -> None:
+    def __init__(self, max_in_flight: int, rate: float | None = None, admission: Admission | None = None) -> None:
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
         if rate is not None and not (rate > 0 and math.isfinite(rate)):
             raise ValueError("rate must be a positive number of requests per second, or None")
         self.max_in_flight = max_in_flight
+        #: The client's adaptive, prioritised admission (None: a plain in-flight cap).
+        self.admission = admission
         self.rate = rate
         self.current_rate = rate
         self._semaphore: anyio.Semaphore | None = None
@@ -62,18 +65,26 @@ class Throttle:
             await anyio.sleep(start - now)
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    async def slot(self) -> AsyncIterator[Ticket | None]:
         """Hold one request slot for the duration of a request (body reading included).
 
-        Every wait here runs in the caller's cancel scope: the caller's deadline bounds it.
+        The pause and the rate come first (no slot is held while waiting them out), then the admission
+        (interactive calls before queued export pages), then the ``max_in_flight`` cap. Every wait here
+        runs in the caller's cancel scope: the caller's deadline bounds it.
         """
         await self._wait_for_turn()
         semaphore = self._get_semaphore()
-        if semaphore.value == 0:
-            waiting_for.set(f"a free request slot (max_in_flight={self.max_in_flight})")
-        async with semaphore:
+        if self.admission is None:
+            if semaphore.value == 0:
+                waiting_for.set(f"a free request slot (max_in_flight={self.max_in_flight})")
+            async with semaphore:
+                waiting_for.set("the answer")
+                yield None
+            return
+        waiting_for.set(f"a free request slot (adaptive limit {self.admission.limit})")
+        async with self.admission.slot() as ticket, semaphore:
             waiting_for.set("the answer")
-            yield
+            yield ticket
 
     def pause(self, seconds: float) -> None:
         """Hold every request not yet started for ``seconds`` (and halve the rate, when there is one).

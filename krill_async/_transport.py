@@ -348,7 +348,7 @@ class Transport:
                 started = time.perf_counter()
                 try:
                     async with (
-                        self.throttle.slot(),
+                        self.throttle.slot() as ticket,
                         session.request(
                             method,
                             url,
@@ -363,6 +363,8 @@ class Transport:
                     ):
                         status = raw.status
                         self.stats.requests += 1
+                        if ticket is not None:
+                            ticket.answered(status)  # 429/502/503/504 tell the limiter the server is full
                         log.debug(
                             "%s %s -> %d (%.0f ms)", method, shown, status, (time.perf_counter() - started) * 1000
                         )

@@ -16,6 +16,7 @@ import socket
 import sys
 from collections.abc import Sequence
 
+from ._capacity import add_capacity_arguments, capacity_config
 from ._data import Network
 from ._server import KrillSimulator, SimulatorConfig
 
@@ -32,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--customers", type=int, default=None, help="default: cpes // 2")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--latency-ms", type=float, default=0.0, help="added before every response")
+    add_capacity_arguments(p)
     p.add_argument("--page-size", type=int, default=10, help="default limit")
     p.add_argument("--max-limit", type=int, default=1000)
     p.add_argument("--links", choices=["internal", "absolute", "relative"], default="internal")
@@ -97,6 +99,7 @@ def _config(args: argparse.Namespace) -> SimulatorConfig:
         monitoring_drift=args.monitoring_drift,
         monitoring_chunked=args.monitoring_chunked,
         monitoring_live_delay=args.monitoring_live_delay,
+        capacity=capacity_config(args) if args.workers else None,
     )
     if args.monitoring_unregistered is not None:
         config.monitoring_unregistered = args.monitoring_unregistered

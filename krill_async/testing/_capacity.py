@@ -5,8 +5,8 @@ time, for a time that grows with the records on the page (and, with offset pagin
 Requests beyond the workers wait; beyond ``queue_limit`` waiting ones the proxy answers 503 (or 429 with
 ``Retry-After``). Network latency is added before and after service and holds no worker.
 
-:func:`capacity_middleware` puts this in front of any aiohttp handler; :func:`make_capacity_app` wraps a
-:class:`~krill_async.testing.KrillSimulator`'s handler with it today; ``python -m
+`capacity_middleware()` puts this in front of any aiohttp handler; `make_capacity_app()` wraps a
+[`KrillSimulator`][krill_async.testing.KrillSimulator]'s handler with it today; ``python -m
 krill_async.testing._capacity`` serves one (same readiness line as the simulator). The modelled service
 time replaces the simulator's own (tiny) CPU time: the worker is released before the real handler runs.
 """
@@ -117,7 +117,7 @@ class ServerCapacity:
         self._wake()
 
     async def serve(self, records: int, offset: int = 0) -> None:
-        """Wait for a worker, hold it for the service time, release it; raise :class:`Overloaded` if full."""
+        """Wait for a worker, hold it for the service time, release it; raise `Overloaded` if full."""
         cfg = self.config
         if self.busy >= cfg.workers or self._waiters:
             if cfg.queue_limit is not None and len(self._waiters) >= cfg.queue_limit:
@@ -259,7 +259,7 @@ def add_capacity_arguments(p: argparse.ArgumentParser) -> None:
 
 def capacity_flags(config: CapacityConfig) -> list[str]:
     """The command line for ``config`` (for ``spawn_simulator(capacity=...)``); the inverse of
-    :func:`capacity_config` (the wire latency is sent as its two halves' sum)."""
+    `capacity_config()` (the wire latency is sent as its two halves' sum)."""
     flags = ["--workers", str(config.workers), "--service-base-ms", repr(config.base * 1000)]
     flags += ["--service-per-record-ms", repr(config.per_record * 1000)]
     flags += ["--service-per-offset-us", repr(config.per_offset * 1e6)]

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+if TYPE_CHECKING:
+    from ._capacity import CapacityConfig
 
 __all__ = [
     "CpeLinkLayout",
@@ -53,6 +56,9 @@ class SimulatorConfig:
     access_token_lifetime: float = 86400.0
     refresh_token_lifetime: float = 604800.0
     latency: float = 0.0
+    #: A server with a capacity (workers, service time per record, a bounded queue answering 503/429):
+    #: see ``krill_async.testing._capacity``. None: every request is served at once, however many.
+    capacity: CapacityConfig | None = None
     host: str = "127.0.0.1"
     port: int = 0
     #: ``/api/v2/monitoring`` (testing/apps/monitoring.py): Host objects (default one per CPE; more are

@@ -15,10 +15,13 @@ import re
 import secrets
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
+
+if TYPE_CHECKING:
+    from ._capacity import ServerCapacity
 
 from ._apps import AppRequest, handler_for
 from ._auth import _ALLOW_AUTH, AuthMixin
@@ -73,6 +76,8 @@ class KrillSimulator(AuthMixin, CrudMixin):
 
     def __init__(self, config: SimulatorConfig | None = None, network: Network | None = None) -> None:
         self.config = config if config is not None else SimulatorConfig()
+        #: The capacity model when ``config.capacity`` is set (counters: served, rejected, peaks).
+        self.capacity: ServerCapacity | None = None
         if network is None:
             network = Network.generate(seed=self.config.seed, customers=self.config.customers, cpes=self.config.cpes)
         network.set_link_layout(self.config.cpe_links)
@@ -145,7 +150,14 @@ class KrillSimulator(AuthMixin, CrudMixin):
         """Start listening on ``config.host``/``config.port`` in the running loop."""
         if self._runner is not None:
             raise RuntimeError("the simulator is already running")
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        from ._capacity import ServerCapacity, capacity_middleware, control_handler
+
+        if self.config.capacity is not None and self.capacity is None:
+            self.capacity = ServerCapacity(self.config.capacity)
+        middlewares = [capacity_middleware(self.capacity)] if self.capacity is not None else []
+        app = web.Application(client_max_size=64 * 1024 * 1024, middlewares=middlewares)
+        if self.capacity is not None:
+            app.router.add_route("*", "/_capacity", control_handler(self.capacity))
         app.router.add_route("*", "/{tail:.*}", self._handle)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()

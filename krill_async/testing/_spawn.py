@@ -50,6 +50,11 @@ def _command(config: dict[str, Any]) -> list[str]:
         elif name == "strict":
             if not value:
                 args.append("--lenient")
+        elif name == "capacity":
+            if value is not None:
+                from ._capacity import capacity_flags
+
+                args += capacity_flags(value)
         elif name == "latency":
             args += ["--latency-ms", repr(float(value) * 1000.0)]
         elif name in _OPTIONS:
