@@ -1,0 +1,135 @@
+"""The client's adaptive concurrency against servers of the test's own: interactive calls first, one limit
+shared by every export, overload answers lower it (no timed assertions)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import pytest
+from aiohttp import web
+
+from krill_async import Krill, RetryPolicy
+from krill_async.testing import KrillSimulator, SimulatorConfig
+from krill_async.testing._capacity import CapacityConfig
+
+pytestmark = pytest.mark.anyio
+COUNT = 400
+
+
+@asynccontextmanager
+async def held_pages() -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """Pages after the first are held until ``state["release"]`` is set; details answer at once."""
+    state: dict[str, Any] = {"release": anyio.Event(), "held": 0, "peak": 0, "log": []}
+
+    async def cpes(request: web.Request) -> web.Response:
+        offset = int(request.query.get("offset", "0"))
+        limit = int(request.query.get("limit", "10"))
+        state["log"].append(("page", offset))
+        if offset:
+            state["held"] += 1
+            state["peak"] = max(state["peak"], state["held"])
+            try:
+                await state["release"].wait()
+            finally:
+                state["held"] -= 1
+        rows = [{"id": i} for i in range(offset + 1, min(COUNT, offset + limit) + 1)]
+        following = f"http://pre1:4280/api/v2/isp/cpes/?limit={limit}&offset={offset + limit}"
+        body = {"count": COUNT, "next": following if offset + limit < COUNT else None, "previous": None}
+        return web.json_response({**body, "results": rows})
+
+    async def detail(request: web.Request) -> web.Response:
+        state["log"].append(("get", int(request.match_info["id"])))
+        return web.json_response({"id": int(request.match_info["id"])})
+
+    app = web.Application()
+    app.router.add_get("/api/v2/isp/cpes/", cpes)
+    app.router.add_get("/api/v2/isp/cpes/{id}/", detail)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}", state
+    finally:
+        state["release"].set()
+        await runner.cleanup()
+
+
+async def wait_for(predicate: Any) -> None:
+    while not predicate():
+        await anyio.sleep(0.01)
+
+
+async def test_an_interactive_get_is_served_while_export_pages_fill_every_bulk_slot() -> None:
+    with anyio.fail_after(20):
+        async with held_pages() as (url, state), Krill(url, max_concurrency=16) as krill:
+            async with krill.isp.cpes.export(page_size=10) as records, anyio.create_task_group() as tg:
+
+                async def drain() -> None:
+                    async for _ in records:
+                        pass
+
+                tg.start_soon(drain)
+                await wait_for(lambda: state["held"] >= krill.admission.bulk_limit)
+                assert krill.admission.waiting[1] > 0  # export pages queued in the client, behind the limit
+                cpe = await krill.isp.cpes.get(7)  # takes the reserved slot: answered while pages are held
+                assert cpe.id == 7 and state["held"] == krill.admission.bulk_limit
+                state["release"].set()
+            assert records.records_yielded == COUNT
+
+
+async def test_two_exports_share_one_limit() -> None:
+    with anyio.fail_after(20):
+        async with held_pages() as (url, state), Krill(url, max_concurrency=16) as krill:
+            limit = krill.admission.bulk_limit
+            async with anyio.create_task_group() as tg:
+                counts: list[int] = []
+
+                async def export() -> None:
+                    async with krill.isp.cpes.export(page_size=10) as records:
+                        counts.append(len([r async for r in records]))
+
+                tg.start_soon(export)
+                tg.start_soon(export)
+                await wait_for(lambda: state["held"] >= limit)
+                await anyio.sleep(0.2)  # room for any page that would wrongly get past the shared limit
+                peak = state["peak"]
+                state["release"].set()
+            assert counts == [COUNT, COUNT]
+            assert peak == limit  # not 2 x limit: the exports share the server
+
+
+async def test_overloaded_server_lowers_the_limit_and_the_export_completes() -> None:
+    capacity = CapacityConfig(workers=1, base=0.002, per_record=0.0005, queue_limit=2, retry_after=0.05)
+    sim = KrillSimulator(SimulatorConfig(cpes=600, capacity=capacity))
+    retry = RetryPolicy(attempts=8, backoff=0.02, max_backoff=0.2, max_retry_after=0.2)
+    with anyio.fail_after(60), sim.run_in_thread():
+        async with Krill(sim.url, auth=("usuario", "contraseña"), max_concurrency=16, retry=retry) as krill:
+            before = krill.admission.limit
+            async with krill.isp.cpes.export(page_size=20) as records:
+                ids = [c.id async for c in records]
+            after = krill.admission.limit
+    assert sorted(ids) == sorted(sim.network.cpes)
+    assert sim.capacity is not None
+    assert after < before and krill.admission.limiter.drops + krill.admission.limiter.samples > 0
+    assert sim.capacity.stats.peak_in_flight <= before + 1
+
+
+async def test_a_fixed_concurrency_is_kept() -> None:
+    with anyio.fail_after(20):
+        async with held_pages() as (url, state), Krill(url, concurrency=3) as krill:
+            async with krill.isp.cpes.export(page_size=10) as records, anyio.create_task_group() as tg:
+
+                async def drain() -> None:
+                    async for _ in records:
+                        pass
+
+                tg.start_soon(drain)
+                await wait_for(lambda: state["held"] >= 3)
+                await anyio.sleep(0.2)
+                assert state["held"] == 3 and krill.admission.limit == 4
+                state["release"].set()
