@@ -60,7 +60,7 @@ async def held_pages() -> AsyncIterator[tuple[str, dict[str, Any]]]:
 
 
 async def wait_for(predicate: Any) -> None:
-    while not predicate():
+    while not predicate():  # noqa: ASYNC110 (polls the server state of another task)
         await anyio.sleep(0.01)
 
 
