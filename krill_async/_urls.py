@@ -143,14 +143,7 @@ def check_server_url(url: URL, *, root: URL, what: str) -> URL:
         )
     if resolved == raw_path:
         return url
-    return URL.build(
-        scheme=url.scheme,
-        host=url.raw_host or "",
-        port=url.explicit_port,
-        path=resolved,
-        query_string=url.raw_query_string,
-        encoded=True,
-    )
+    return _on_origin(url, resolved, url.raw_query_string)
 
 
 def rebase_link(link: str, *, root: URL, request_url: URL) -> URL:
@@ -185,12 +178,17 @@ def rebase_link(link: str, *, root: URL, request_url: URL) -> URL:
     path = resolve_dot_segments(prefix + api_path)
     if not path.startswith(api_base_path(root)):
         raise UnsafeURLError(f"refusing a link that leaves the API ({api_base_path(root)}): {redact_url(link)}")
+    return _on_origin(root, path, parsed.raw_query_string)
+
+
+def _on_origin(origin: URL, raw_path: str, raw_query: str) -> URL:
+    """``raw_path?raw_query`` (already encoded, kept byte-exact) on the scheme, host and port of ``origin``."""
     return URL.build(
-        scheme=root.scheme,
-        host=root.raw_host or "",
-        port=root.explicit_port,
-        path=path,
-        query_string=parsed.raw_query_string,
+        scheme=origin.scheme,
+        host=origin.raw_host or "",
+        port=origin.explicit_port,
+        path=raw_path,
+        query_string=raw_query,
         encoded=True,
     )
 

@@ -13,6 +13,8 @@ from aiohttp import web
 
 from krill_async import InvalidArgument, Krill
 
+from ._fakes import serve
+
 pytestmark = pytest.mark.anyio
 
 ROWS = [{"id": i, "model": "EG8145V5" if i % 3 == 0 else "HG8245H", "sn": f"sn{i:04d}"} for i in range(1, 501)]
@@ -35,17 +37,8 @@ async def drf(rows: list[dict[str, Any]] = ROWS, *, max_limit: int = 1000) -> As
         following = f"http://pre1:4280{following_url}" if offset + limit < len(selected) else None
         return web.json_response({"count": len(selected), "next": following, "previous": None, "results": page})
 
-    app = web.Application()
-    app.router.add_get("/api/v2/isp/cpes/", cpes)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}", log
-    finally:
-        await runner.cleanup()
+    async with serve({"/api/v2/isp/cpes/": cpes}) as url:
+        yield url, log
 
 
 async def test_the_vendors_limit_example_sends_one_request_and_yields_three() -> None:

@@ -15,6 +15,8 @@ from krill_async import Krill, RetryPolicy
 from krill_async.testing import KrillSimulator, SimulatorConfig
 from krill_async.testing._capacity import CapacityConfig
 
+from ._fakes import serve
+
 pytestmark = pytest.mark.anyio
 COUNT = 400
 
@@ -44,19 +46,16 @@ async def held_pages() -> AsyncIterator[tuple[str, dict[str, Any]]]:
         state["log"].append(("get", int(request.match_info["id"])))
         return web.json_response({"id": int(request.match_info["id"])})
 
-    app = web.Application()
-    app.router.add_get("/api/v2/isp/cpes/", cpes)
-    app.router.add_get("/api/v2/isp/cpes/{id}/", detail)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}", state
-    finally:
-        state["release"].set()
-        await runner.cleanup()
+    async with serve({"/api/v2/isp/cpes/": cpes, "/api/v2/isp/cpes/{id}/": detail}) as url:
+        try:
+            yield url, state
+        finally:
+            state["release"].set()
+
+
+async def drain(records: Any) -> None:
+    async for _ in records:
+        pass
 
 
 async def wait_for(predicate: Any) -> None:
@@ -68,12 +67,7 @@ async def test_an_interactive_get_is_served_while_export_pages_fill_every_bulk_s
     with anyio.fail_after(20):
         async with held_pages() as (url, state), Krill(url, max_concurrency=16) as krill:
             async with krill.isp.cpes.export(page_size=10) as records, anyio.create_task_group() as tg:
-
-                async def drain() -> None:
-                    async for _ in records:
-                        pass
-
-                tg.start_soon(drain)
+                tg.start_soon(drain, records)
                 await wait_for(lambda: state["held"] >= krill.admission.bulk_limit)
                 assert krill.admission.waiting[1] > 0  # export pages queued in the client, behind the limit
                 cpe = await krill.isp.cpes.get(7)  # takes the reserved slot: answered while pages are held
@@ -123,12 +117,7 @@ async def test_a_fixed_concurrency_is_kept() -> None:
     with anyio.fail_after(20):
         async with held_pages() as (url, state), Krill(url, concurrency=3) as krill:
             async with krill.isp.cpes.export(page_size=10) as records, anyio.create_task_group() as tg:
-
-                async def drain() -> None:
-                    async for _ in records:
-                        pass
-
-                tg.start_soon(drain)
+                tg.start_soon(drain, records)
                 await wait_for(lambda: state["held"] >= 3)
                 await anyio.sleep(0.2)
                 assert state["held"] == 3 and krill.admission.limit == 4
