@@ -105,7 +105,7 @@ async def raw_serve(handler: RawHandler) -> AsyncIterator[str]:
         tasks.add(task)
         try:
             await handler(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError):
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
             tasks.discard(task)
