@@ -353,12 +353,19 @@ async def exercise(url: str) -> None:
                         pass
             except KrillError:
                 pass
+            try:
+                async with krill.monitoring.search(type="Host").stream() as found:
+                    async for _ in found:
+                        pass
+            except KrillError:
+                pass
 
 
 @settings(
     max_examples=100,
     deadline=None,
     derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(plan=plans())

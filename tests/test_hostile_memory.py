@@ -244,3 +244,19 @@ def test_the_incremental_decoder_does_linear_work_on_a_huge_record(
     _, ids = feed_all(body, work)
     assert ids == [1, 2]
     assert work.decoded + work.counted <= 6 * len(body)
+
+
+@pytest.mark.parametrize("status", [400, 500])
+async def test_a_gzip_bomb_in_an_error_answer_is_read_only_in_part(status: int) -> None:
+    gzip_bomb()
+    with anyio.fail_after(20):
+
+        async def handler(request: web.Request) -> web.Response:
+            headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+            return web.Response(body=gzip_bomb(), status=status, headers=headers)
+
+        async with serve(handler) as srv, client(srv.url, max_body_size=LIMIT) as krill:
+            raised, growth = await peak_growth(krill, call_get)
+            assert isinstance(raised, KrillError), repr(raised)
+            assert len(getattr(raised, "body", b"")) <= 64 * 1024
+            assert growth < 100 * MB

@@ -14,7 +14,16 @@ import anyio
 import pytest
 from aiohttp import web
 
-from krill_async import JWTLogin, KrillError, LoginFailed, RedirectError, RequestTimeout, Throttled, Timeout
+from krill_async import (
+    JWTLogin,
+    KrillError,
+    LoginFailed,
+    RedirectError,
+    RequestTimeout,
+    ServerError,
+    Throttled,
+    Timeout,
+)
 
 from ._hostile import client, cpe, json_response, raw_serve, read_request, serve
 
@@ -28,19 +37,20 @@ def token(n: int) -> str:
     return f"aaaa.bbbb.token{n}"
 
 
+@pytest.mark.parametrize("status", [429, 503])
 @pytest.mark.parametrize("retry_after", RETRY_AFTERS)
-async def test_a_huge_retry_after_does_not_pause_later_gets(retry_after: str) -> None:
+async def test_a_huge_retry_after_does_not_pause_later_gets(retry_after: str, status: int) -> None:
     with anyio.fail_after(10):
-        answers = ["429"]
+        answers = ["once"]
 
         async def handler(request: web.Request) -> web.Response:
             if answers:
                 answers.pop()
-                return json_response({"detail": "slow down"}, status=429, headers={"Retry-After": retry_after})
+                return json_response({"detail": "slow down"}, status=status, headers={"Retry-After": retry_after})
             return json_response(cpe(2))
 
         async with serve(handler) as srv, client(srv.url) as krill:
-            with pytest.raises(Throttled):
+            with pytest.raises(Throttled if status == 429 else ServerError):
                 await krill.isp.cpes.get(1)  # the wait asked is over max_retry_after: raised at once
             started = time.monotonic()
             record = await krill.isp.cpes.get(2, timeout=1)
@@ -229,3 +239,45 @@ async def test_a_redirect_loop_is_one_redirect_error(loop: str) -> None:
             assert "loop" in str(caught.value)
             assert len(srv.log) <= 6
             assert krill.stats.retries == 0
+
+
+async def test_a_deadline_spans_retries_and_retry_after_waits() -> None:
+    """503 with Retry-After 0.4 again and again: three attempts would take 0.8 s of waits plus answers."""
+    with anyio.fail_after(10):
+
+        async def handler(request: web.Request) -> web.Response:
+            await asyncio.sleep(0.2)
+            return json_response({"detail": "busy"}, status=503, headers={"Retry-After": "0.4"})
+
+        timeout = Timeout(total=1, connect=1, read=1)
+        async with serve(handler) as srv, client(srv.url, timeout=timeout) as krill:
+            started = time.monotonic()
+            with pytest.raises(KrillError):
+                await krill.isp.cpes.get(2)
+            assert time.monotonic() - started < 1 + SLACK
+            assert len(srv.log) <= 3
+
+
+async def test_a_silent_login_costs_every_waiting_call_at_most_the_total_timeout() -> None:
+    with anyio.fail_after(10):
+
+        async def handler(request: web.Request) -> web.Response:
+            if request.path.endswith("/auth/login"):
+                await asyncio.sleep(3600)
+            return json_response(cpe(2))
+
+        auth = JWTLogin("usuario", "contraseña")
+        async with serve(handler) as srv, client(srv.url, auth=auth, concurrency=10) as krill:
+            ended: list[float] = []
+            started = time.monotonic()
+
+            async def one() -> None:
+                with pytest.raises((LoginFailed, RequestTimeout)):
+                    await krill.isp.cpes.get(2)
+                ended.append(time.monotonic() - started)
+
+            async with anyio.create_task_group() as tg:
+                for _ in range(10):
+                    tg.start_soon(one)
+            assert len(ended) == 10 and max(ended) < 1.5 + SLACK
+            assert srv.count("POST") == 1
