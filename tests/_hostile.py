@@ -80,10 +80,15 @@ async def serve(handler: Handler) -> AsyncIterator[Hostile]:
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_route("*", "/{tail:.*}", dispatch)
     runner = web.AppRunner(
-        app, access_log=None, handler_cancellation=True, max_line_size=1 << 20, max_field_size=1 << 20
+        app,
+        access_log=None,
+        handler_cancellation=True,
+        max_line_size=1 << 20,  # hostile JWTs are long
+        max_field_size=1 << 20,
+        shutdown_timeout=0.1,
     )
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, shutdown_timeout=0.1)
+    site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     server = Hostile(f"http://127.0.0.1:{port}", handler)

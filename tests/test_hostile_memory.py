@@ -43,9 +43,7 @@ def gzip_bomb() -> bytes:
 
 
 async def bomb(request: web.Request) -> web.Response:
-    return web.Response(
-        body=gzip_bomb(), headers={"Content-Encoding": "gzip", "Content-Type": "application/json"}
-    )
+    return web.Response(body=gzip_bomb(), headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
 
 
 async def endless_chunks(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
