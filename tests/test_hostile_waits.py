@@ -180,7 +180,7 @@ SLOW_SERVERS = {
 
 
 @pytest.mark.parametrize("kind", sorted(SLOW_SERVERS))
-@pytest.mark.parametrize("call", ["get", "list", "post", "export"])
+@pytest.mark.parametrize("call", ["get", "list", "post", "export", "stream"])
 async def test_a_slow_server_costs_at_most_the_total_timeout(kind: str, call: str) -> None:
     with anyio.fail_after(10):
         async with raw_serve(SLOW_SERVERS[kind]) as url, client(url) as k:
@@ -192,6 +192,9 @@ async def test_a_slow_server_costs_at_most_the_total_timeout(kind: str, call: st
                     [r async for r in k.isp.cpes.list(attrs="id", page_size=10)]
                 elif call == "post":
                     await k.request("POST", "isp/cpes/", json={"sn": "X"})
+                elif call == "stream":
+                    async with k.monitoring.search(type="Host").stream() as found:
+                        [r async for r in found]
                 else:
                     async with k.isp.cpes.export(page_size=10, concurrency=2) as records:
                         [r async for r in records]

@@ -201,3 +201,44 @@ async def test_a_write_redirected_to_another_path_is_refused(status: int) -> Non
             assert caught.value.location.endswith("/api/v2/isp/cpes/?created=1")
             assert [s.method for s in srv.log] == ["POST"]
             assert krill.stats.retries == 0
+
+
+async def test_twenty_calls_seeing_a_revoked_token_renew_it_once() -> None:
+    with anyio.fail_after(10):
+        issued: list[str] = []
+
+        async def handler(request: web.Request) -> web.Response:
+            if request.path.startswith("/api/v2/auth/"):
+                await asyncio.sleep(0.1)
+                issued.append(f"token.{len(issued)}")
+                return json_response({"access": issued[-1], "refresh": f"refresh.{len(issued)}"})
+            if request.headers.get("Authorization") == "Bearer token.0":
+                await asyncio.sleep(0.05)
+                return json_response({"detail": "Token is invalid or expired"}, status=401)
+            return json_response(cpe(2))
+
+        auth = JWTLogin("usuario", "contraseña")
+        async with serve(handler) as srv, client(srv.url, auth=auth, concurrency=20) as krill:
+            async with anyio.create_task_group() as tg:
+                for _ in range(20):
+                    tg.start_soon(krill.isp.cpes.get, 2)
+            assert issued == ["token.0", "token.1"]  # the first login, then one renewal for all twenty
+            assert auth.logins_sent == 2
+            assert srv.count("GET") == 40
+
+
+async def test_a_server_refusing_every_token_causes_no_login_loop() -> None:
+    with anyio.fail_after(10):
+
+        async def handler(request: web.Request) -> web.Response:
+            if request.path.startswith("/api/v2/auth/"):
+                return json_response({"access": "a.b.c", "refresh": "r.s.t"})
+            return json_response({"detail": "Token is invalid or expired"}, status=401)
+
+        auth = JWTLogin("usuario", "contraseña")
+        async with serve(handler) as srv, client(srv.url, auth=auth) as krill:
+            for _ in range(3):
+                with pytest.raises(KrillError):
+                    await krill.isp.cpes.get(2)
+            assert auth.logins_sent <= 1 + 3 * 2  # the first login, then at most two renewals per call
+            assert srv.count("GET") <= 3 * 3
