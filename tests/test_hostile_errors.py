@@ -34,7 +34,7 @@ from krill_async import (
     UnsafeURLError,
 )
 
-from ._hostile import client, cpe, json_response, serve
+from ._hostile import client, cpe, json_response, raw_serve, read_request, serve
 
 DEEP = 5000
 deep_json = b'{"a":' * DEEP + b"1" + b"}" * DEEP
@@ -379,3 +379,47 @@ def test_fuzzed_answers_give_success_or_a_krill_error(fuzz_server: FuzzServer, p
     fuzz_server.plan = plan
     anyio.run(exercise, fuzz_server.url)
     assert plan.requests < 40  # every call bounded in requests, too
+
+
+RAW_ANSWERS = {
+    "closed-at-once": b"",
+    "garbage-line": b"SSH-2.0-OpenSSH_9.6\r\n",
+    "bad-status": b"HTTP/1.1 abc Oops\r\nContent-Length: 0\r\n\r\n",
+    "status-999": b"HTTP/1.1 999 Whatever\r\nContent-Length: 2\r\n\r\n{}",
+    "status-1xx-only": b"HTTP/1.1 100 Continue\r\n\r\n",
+    "huge-header": b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 200_000 + b"\r\nContent-Length: 2\r\n\r\n{}",
+    "many-headers": b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(20_000)) + b"\r\n{}",
+    "bad-chunk": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+    "cut-chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"id\"",
+    "both-lengths": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    "short-body": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{\"id\": 2",
+    "bad-gzip": b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\nnope",
+    "null-bytes": b"HTTP/1.1 200 OK\r\nX-A: a\x00b\r\nContent-Length: 2\r\n\r\n{}",
+    "header-folding": b"HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 2\r\n\r\n{}",
+    "redirect-no-location": b"HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n",
+    "redirect-bad-location": b"HTTP/1.1 302 Found\r\nLocation: http://[::1\r\nContent-Length: 0\r\n\r\n",
+}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("call", ["get", "post", "stream"])
+@pytest.mark.parametrize("name", sorted(RAW_ANSWERS))
+async def test_a_broken_http_answer_is_a_krill_error(name: str, call: str) -> None:
+    with anyio.fail_after(10):
+
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await read_request(reader)
+            writer.write(RAW_ANSWERS[name])
+            await writer.drain()
+
+        async with raw_serve(answer) as url, client(url) as krill:
+            try:
+                if call == "get":
+                    await krill.isp.cpes.get(2)
+                elif call == "post":
+                    await krill.request("POST", "isp/cpes/", json={"sn": "X"})
+                else:
+                    async with krill.monitoring.search(type="Host").stream() as found:
+                        [r async for r in found]
+            except KrillError:
+                pass
