@@ -147,3 +147,23 @@ async def test_dot_segments_in_a_next_link_are_resolved_before_sending(mode: str
             with pytest.raises(PaginationError):  # the same page again: the loop guard stops it
                 await consume(krill, mode)
             assert not srv.saw_admin(), srv.paths()
+
+
+@pytest.mark.parametrize("related", ["customer", "profile", "potses"])
+@pytest.mark.parametrize("link", ["/api/v2/isp/cpes/2/../../../../../admin/", "{base}/admin/", "file:///etc/passwd"])
+async def test_a_related_link_leaving_the_api_is_refused(related: str, link: str) -> None:
+    with anyio.fail_after(10):
+
+        async def handler(request: web.Request) -> web.Response:
+            target = link.replace("{base}", f"http://{request.host}")
+            return json_response(cpe(2, _links={"actions": {}, "links": {related: target}}))
+
+        async with serve(handler) as srv, client(srv.url) as krill:
+            record = await krill.isp.cpes.get(2)
+            with pytest.raises(UnsafeURLError):
+                if related == "potses":
+                    [p async for p in krill.isp.cpes.potses(record)]
+                else:
+                    await getattr(krill.isp.cpes, related)(record)
+            assert not srv.saw_admin(), srv.paths()
+            assert len(srv.log) == 1

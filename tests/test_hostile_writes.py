@@ -242,3 +242,21 @@ async def test_a_server_refusing_every_token_causes_no_login_loop() -> None:
                     await krill.isp.cpes.get(2)
             assert auth.logins_sent <= 1 + 3 * 2  # the first login, then at most two renewals per call
             assert srv.count("GET") <= 3 * 3
+
+
+async def test_a_delete_applied_then_cut_then_404_succeeded() -> None:
+    with anyio.fail_after(10):
+        lines: list[str] = []
+
+        async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            line, _ = await read_request(reader)
+            lines.append(line)
+            if len(lines) == 1:
+                return  # applied, then the connection drops before the answer
+            body = b'{"detail": "Not found."}'
+            writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            await writer.drain()
+
+        async with raw_serve(handler) as url, client(url) as krill:
+            await krill.isp.cpes.delete(5)
+            assert [line.split()[0] for line in lines] == ["DELETE", "DELETE"]
