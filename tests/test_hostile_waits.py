@@ -284,3 +284,29 @@ async def test_a_silent_login_costs_every_waiting_call_at_most_the_total_timeout
                     tg.start_soon(one)
             assert len(ended) == 10 and max(ended) < 1.5 + SLACK
             assert srv.count("POST") == 1
+
+
+async def test_waiting_for_a_pooled_connection_of_a_callers_session_is_not_a_connect_timeout() -> None:
+    import aiohttp
+
+    with anyio.fail_after(10):
+
+        async def slow(request: web.Request) -> web.Response:
+            await asyncio.sleep(0.5)
+            return json_response(cpe(2))
+
+        timeout = Timeout(total=5, connect=0.3, read=3)
+        async with serve(slow) as srv, aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as session:
+            async with client(srv.url, session=session, max_in_flight=4, timeout=timeout) as krill:
+                results: list[object] = []
+
+                async def one() -> None:
+                    try:
+                        results.append((await krill.isp.cpes.get(2)).id)
+                    except KrillError as exc:
+                        results.append(exc)
+
+                async with anyio.create_task_group() as tg:
+                    for _ in range(4):  # one connection: the last waits 1.5 s for it
+                        tg.start_soon(one)
+                assert results == [2, 2, 2, 2]
