@@ -15,7 +15,7 @@ import anyio
 import pytest
 from aiohttp import web
 
-from krill_async import PaginationError, ResumePoint
+from krill_async import KrillError, PaginationError, ResumePoint
 
 from ._hostile import client, cpe, json_response, page, serve
 
@@ -194,3 +194,27 @@ async def test_unordered_resumes_at_random_points_never_fail_nor_repeat() -> Non
                     pytest.fail(f"resuming after {stop} records at {point} raised {exc!r}")
                 together = first + second
                 assert sorted(together) == list(range(1, 201)), (stop, point)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: ListQuery.pages() after a short page goes on at an offset it computes itself "
+    "(page_url(offset + len(items) + lost)) instead of the server's next link, so the LinkGuard never sees a "
+    "next link that does not move: a server answering one record and the same next link forever is followed "
+    "forever, past its own count (the export stops with PaginationError)",
+)
+async def test_the_sequential_iterator_ends_against_short_pages_with_a_constant_next_link() -> None:
+    with anyio.fail_after(10):
+
+        async def handler(request: web.Request) -> web.Response:
+            results = [cpe(1)]
+            return json_response({"count": 30, "next": "/api/v2/isp/cpes/?limit=10&offset=10", "results": results})
+
+        async with serve(handler) as srv, client(srv.url) as krill:
+            try:
+                async for _ in krill.isp.cpes.list(page_size=10):
+                    if len(srv.log) > 100:
+                        pytest.fail(f"still paging after {len(srv.log)} requests: {srv.paths()[-1]}")
+            except KrillError:
+                pass  # a PaginationError is a fine end
+            assert len(srv.log) < 20
