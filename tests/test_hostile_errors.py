@@ -446,7 +446,7 @@ PAGING_LINKS = [
 def well_formed_pages(draw: st.DrawFn) -> Plan:
     ids = draw(st.lists(st.integers(min_value=1, max_value=50), max_size=4))
     body = {
-        "count": draw(st.sampled_from([0, 1, 3, 30, 10**15, None])),
+        "count": draw(st.sampled_from([0, 1, 3, 30, None])),  # 10**15 with rows everywhere is just huge
         "next": draw(st.sampled_from(PAGING_LINKS)),
         "previous": None,
         "results": [{"id": i} for i in ids],
