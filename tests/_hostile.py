@@ -143,6 +143,12 @@ async def read_request(reader: asyncio.StreamReader) -> tuple[str, bytes]:
     return lines[0], body
 
 
+async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A raw handler that reads the request and never answers."""
+    await read_request(reader)
+    await asyncio.sleep(3600)
+
+
 def client(url: str, **options: Any) -> Krill:
     """A client with small limits, so every test is bounded to a few seconds."""
     max_body_size = options.pop("max_body_size", None)

@@ -23,8 +23,7 @@ from aiohttp import web
 
 from krill_async import JWTLogin, KrillError
 
-from ._hostile import client, cpe, json_response, raw_serve, serve
-from .test_hostile_waits import _silent
+from ._hostile import client, cpe, json_response, raw_serve, serve, silent
 
 pytestmark = pytest.mark.anyio
 
@@ -191,7 +190,7 @@ async def test_secret_query_values_never_show_in_errors(failure: str, caplog: py
     caplog.set_level(logging.DEBUG, logger="krill_async")
     with anyio.fail_after(10):
         if failure == "timeout":
-            context: Any = raw_serve(_silent)
+            context: Any = raw_serve(silent)
         else:
             handlers = {"garbage": _garbage, "500": _status_500, "redirect-loop": _loop, "next-link": _next_link}
             context = serve(handlers[failure])
