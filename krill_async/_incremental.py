@@ -48,6 +48,7 @@ _STRING_TAIL = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*')
 _WHITESPACE = b" \t\r\n"
 _COMMA, _OPEN, _CLOSE = 0x2C, 0x5B, 0x5D
 _MAX_SIGNATURES = 4
+_MAX_MISSES = 2
 _RESULTS_MARGIN = 64
 
 
@@ -133,6 +134,7 @@ class IncrementalPageDecoder(Generic[T]):
         self._counted_to = 1
         self._depth = 0
         self._count_floor = 1
+        self._misses = 0  # guessed boundaries rejected in the current batch
         self._count_examined = 0  # braces before it were all examined (no boundary)
         self._sig_floor = 1  # below it, no learned signature occurs (each byte is searched about once)
         # The exact tokenizer's progress, kept across calls so each byte is tokenized once: where it stopped
@@ -285,19 +287,22 @@ class IncrementalPageDecoder(Generic[T]):
         """One batch ending at the last item boundary before ``end``, or ``None`` (look further / wait)."""
         tried: set[int] = set()
         error: msgspec.DecodeError | None = None
-        comma = self._signature_cut(end)
+        # Each rejected guess costs a decode of the whole buffer: after two in one batch (strings full of
+        # look-alike boundaries), only the exact tokenizer, which reads each byte once, is asked.
+        guessing = self._misses < _MAX_MISSES
+        comma = self._signature_cut(end) if guessing else None
         if comma is not None:
             items, error = self._try(comma, learn=False)
             if items is not None:
                 return self._emit(items)
             tried.add(comma)
-        comma = self._count_cut(end)
+        comma = self._count_cut(end) if guessing else None
         if comma is not None and comma not in tried:
             items, error = self._try(comma)
             if items is not None:
                 return self._emit(items)
             tried.add(comma)
-        if comma is None and not tried and (not last or end < 4 * self.batch_bytes):
+        if guessing and comma is None and not tried and (not last or end < 4 * self.batch_bytes):
             return None  # no boundary yet: look further, or wait while the current record arrives
         self.fallback_cuts += 1
         comma = self._exact_cut(end)
@@ -325,6 +330,7 @@ class IncrementalPageDecoder(Generic[T]):
             items: list[T] = self._list.decode(batch)
         except msgspec.DecodeError as exc:
             self._rejected.add(comma)
+            self._misses += 1
             return None, exc
         elapsed = time.perf_counter() - started
         if elapsed > 0:
@@ -335,6 +341,7 @@ class IncrementalPageDecoder(Generic[T]):
         buf[comma] = _OPEN
         del buf[:comma]
         self._rejected.clear()
+        self._misses = 0
         self._shift(comma)
         if self._counted_to > comma:  # the depth at a boundary is 0: the running count stays valid
             self._counted_to -= comma

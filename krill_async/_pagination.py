@@ -123,15 +123,16 @@ class ListQuery(Generic[T]):
         missing = step - len(items)
         for _ in range(3):
             if missing <= 0 or page.next_url is None:
-                return page, 0
+                break
             gap = await self.fetch(self.page_url(page.offset + len(items), missing), requested=missing)
             if not gap.items:
                 break
             items = items + gap.items[:missing]
             missing = step - len(items)
             log.info("re-read %d records at offset %d of %s", len(gap.items), gap.offset, redact_url(self.url))
-        page = replace(page, items=items)
-        return page, max(0, missing)
+        if items is not page.items:
+            page = replace(page, items=items)
+        return page, max(0, missing) if page.next_url is not None else 0
 
     async def pages(self) -> AsyncIterator[Page[T]]:
         """Pages one after another, following the server's ``next`` links (rebased onto our origin).
@@ -147,10 +148,13 @@ class ListQuery(Generic[T]):
         asked = self.page_size if remaining is None else min(self.page_size, remaining)
         url: URL | None = self.page_url(self.offset, asked)
         guard = LinkGuard()
+        links = LinkGuard()  # the server's own next links must move forward too, even when we skip them
         step: int | None = None
         while url is not None:
             guard.check(url)
             page = await self.fetch(url, requested=asked)
+            if page.next_url is not None:
+                links.check(page.next_url)
             step = step or page.page_size
             if remaining is not None and len(page.items) > remaining:
                 page = replace(page, items=page.items[:remaining])  # a server that ignored our limit
@@ -173,7 +177,11 @@ class ListQuery(Generic[T]):
                         page.offset + len(page.items),
                         redact_url(self.url),
                     )
-                following = self.page_url(page.offset + len(page.items) + lost, step)
+                resume_at = page.offset + len(page.items) + lost
+                if page.count is not None and resume_at >= page.count:
+                    following = None  # the server's own count says nothing follows: its next link lies
+                else:
+                    following = self.page_url(resume_at, step)
             if remaining is not None:
                 remaining -= len(page.items)
                 if remaining <= 0:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from yarl import URL
 
-from ._urls import query_int
+from ._urls import query_int, redact_url
 from .errors import InvalidArgument, PaginationError
 
 #: Page size the client asks for when the caller does not choose one (Krill's own default may be 10).
@@ -93,7 +93,7 @@ class LinkGuard:
                 f"the server's next link goes back to offset {offset} (already at {self.last_offset}); "
                 "stopping to avoid an endless loop. Report this server behaviour, or page with explicit "
                 "offsets.",
-                url=str(url),
+                url=redact_url(url),
             )
         self.last_offset = offset
         return offset

@@ -9,9 +9,10 @@ raises: the message, the server's ``detail`` and field errors, the kept body and
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 __all__ = ["MASK", "scrub_error", "secret_forms"]
 
@@ -31,6 +32,8 @@ def secret_forms(values: Iterable[str]) -> list[str]:
         forms.add(value)
         forms.add(value.replace("/", "\\/"))  # JSON encoders may escape "/" (base64 has it)
         forms.add(quote(value, safe=""))
+        forms.add(quote_plus(value, safe=""))  # a form-encoded echo (the login form: a space is "+")
+        forms.add(json.dumps(value)[1:-1])  # a JSON echo with non-ASCII escaped ("contrase\u00f1a")
         forms.add(base64.b64encode(value.encode()).decode("ascii"))
     return sorted((f for f in forms if len(f) >= _MIN_LENGTH), key=len, reverse=True)
 

@@ -214,11 +214,19 @@ class ObjectStream(Generic[T]):
             return None
         assert self._page_url is not None
         try:
-            return rebase_link(link, root=self._transport.root, request_url=self._page_url)
+            following = rebase_link(link, root=self._transport.root, request_url=self._page_url)
         except UnsafeURLError:
             raise
         except ValueError as exc:
             raise PaginationError(f"unusable pagination link {link!r}: {exc}", url=redact_url(self._page_url)) from None
+        if following.raw_path.rstrip("/") != self._page_url.raw_path.rstrip("/"):
+            shown = redact_url(self._page_url)
+            raise PaginationError(
+                f"the next link of {shown} names another collection ({redact_url(following.with_query(None))}); "
+                "not following it. The server or a proxy is misconfigured.",
+                url=shown,
+            )
+        return following
 
     async def _close_page(self, exc: BaseException | None) -> None:
         stack, self._page = self._page, None

@@ -261,7 +261,7 @@ class Transport:
                     result = await operation()
                 except KrillError as exc:
                     wait = policy.decide(method, attempt, exc)
-                    pause = policy.pause_for(exc)
+                    pause = self.retry.pause_for(exc)  # the client's cap, whatever this call's policy
                     if pause is not None:
                         self.throttle.pause(pause)
                     if wait is not None and wait >= remaining():

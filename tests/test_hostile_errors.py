@@ -467,11 +467,6 @@ async def page_everything(url: str, script: Plan) -> None:
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # libcst, imported by hypothesis to report the failure
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the sequential iterator follows short pages forever (see test_hostile_paging."
-    "test_the_sequential_iterator_ends_against_short_pages_with_a_constant_next_link)",
-)
 @settings(
     max_examples=100,
     deadline=None,

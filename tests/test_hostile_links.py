@@ -69,14 +69,7 @@ async def test_a_next_link_leaving_the_api_is_refused(link: str, mode: str) -> N
             assert len(srv.log) == 1
 
 
-STREAM_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ObjectStream._next_url (monitoring search .stream()) rebases a next link but never checks it "
-    "names the page's own collection (make_page does), so a streamed search GETs whatever API path `next` names",
-)
-
-
-@pytest.mark.parametrize("mode", ["list", "pages", "export", pytest.param("stream", marks=STREAM_BUG)])
+@pytest.mark.parametrize("mode", ["list", "pages", "export", "stream"])
 @pytest.mark.parametrize("link", OTHER_COLLECTION)
 async def test_a_next_link_naming_another_collection_is_refused(link: str, mode: str) -> None:
     with anyio.fail_after(10):
@@ -84,7 +77,8 @@ async def test_a_next_link_naming_another_collection_is_refused(link: str, mode:
             with pytest.raises((PaginationError, UnsafeURLError)):
                 await consume(krill, mode)
             assert not srv.saw_admin(), srv.paths()
-            assert all(s.path in ("/api/v2/isp/cpes/", "/api/v2/monitoring/search/") for s in srv.log), srv.paths()
+            allowed = ("/api/v2/isp/cpes/", "/api/v2/monitoring/search/", "/api/v2/monitoring/search")
+            assert all(s.path in allowed for s in srv.log), srv.paths()
 
 
 @pytest.mark.parametrize(

@@ -137,11 +137,6 @@ async def test_a_content_length_over_the_limit_fails_before_reading(name: str) -
             assert krill.stats.retries == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Krill() has no max_body_size parameter (Transport has one; ResponseTooLarge's message and "
-    "docs tell users to 'raise Krill(max_body_size=...)'), so the limit is not configurable from the client",
-)
 async def test_max_body_size_is_a_client_option() -> None:
     with anyio.fail_after(10):
         async with serve(bomb) as srv:
@@ -221,17 +216,7 @@ def test_the_incremental_decoder_tokenizes_a_huge_record_once(filler: bytes, siz
     [
         FILLERS[0],
         FILLERS[1],
-        pytest.param(
-            *FILLERS[2].values,
-            id="balanced-boundaries-2MB",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: quadratic work in IncrementalPageDecoder: when a record's string holds balanced "
-                "'},{' (escaped quotes), _count_cut offers a new false boundary per chunk, each _try decodes the "
-                "whole buffer again, and next_batch's doubling windows re-count it; exact_scanned stays linear "
-                "but decode + count work is ~37x the body at 2 MB, ~74x at 4 MB (8 MB: ~15 s of CPU)",
-            ),
-        ),
+        pytest.param(*FILLERS[2].values, id="balanced-boundaries-2MB"),
     ],
 )
 def test_the_incremental_decoder_does_linear_work_on_a_huge_record(

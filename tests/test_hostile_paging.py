@@ -76,12 +76,6 @@ def page_with(
     return json_response({"count": len(rows), "next": nxt, "previous": None, "results": rows[offset : offset + n]})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ListQuery.fill_gap drops the records it re-read: when the re-read completes the page, the loop's "
-    "`return page, 0` returns the original short page (the `replace(page, items=items)` is only reached after "
-    "the loop), so an export silently loses the gap and reports reread=0, unread=0",
-)
 @pytest.mark.parametrize("ordered", [True, False])
 async def test_a_short_page_in_the_middle_loses_nothing(ordered: bool) -> None:
     with anyio.fail_after(10):
@@ -196,13 +190,6 @@ async def test_unordered_resumes_at_random_points_never_fail_nor_repeat() -> Non
                 assert sorted(together) == list(range(1, 201)), (stop, point)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ListQuery.pages() after a short page goes on at an offset it computes itself "
-    "(page_url(offset + len(items) + lost)) instead of the server's next link, so the LinkGuard never sees a "
-    "next link that does not move: a server answering one record and the same next link forever is followed "
-    "forever, past its own count (the export stops with PaginationError)",
-)
 async def test_the_sequential_iterator_ends_against_short_pages_with_a_constant_next_link() -> None:
     with anyio.fail_after(10):
 

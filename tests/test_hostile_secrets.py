@@ -112,21 +112,14 @@ def jwt_login_server(status: int, *, ascii_only: bool, echo_login: bool = False)
 
 
 AUTHS = ["basic", "bearer", "jwt", "jwt-login-refused"]
-BUG_ASCII_ECHO = (
-    "BUG: a non-ASCII password echoed in JSON with ensure_ascii (Python's json default: 'contrase\\u00f1a') stays "
-    "in exc.body: _secrets.secret_forms lists the value as is, '/'-escaped, percent-encoded and base64, but not "
-    "its JSON \\u escape"
-)
 
 
 @pytest.mark.parametrize("ascii_only", [False, True], ids=["utf8", "ascii"])
 @pytest.mark.parametrize("status", [400, 401, 403, 500, 503])
 @pytest.mark.parametrize("kind", AUTHS)
 async def test_an_echoing_server_never_gets_a_secret_into_an_error(
-    kind: str, status: int, ascii_only: bool, caplog: pytest.LogCaptureFixture, request: pytest.FixtureRequest
+    kind: str, status: int, ascii_only: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
-    if kind == "basic" and ascii_only:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=BUG_ASCII_ECHO))
     caplog.set_level(logging.DEBUG, logger="krill_async")
     with anyio.fail_after(10):
         options: dict[str, Any]
@@ -176,15 +169,8 @@ async def _next_link(request: web.Request) -> web.Response:
     return json_response({"count": 5, "next": nxt, "previous": None, "results": [cpe(1)]})
 
 
-NEXT_LINK_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: LinkGuard.check (_paging.py) raises PaginationError(url=str(url)) with the URL unredacted, so "
-    "exc.url carries access_token/pppoe_password/... values of a next link (every other error redacts its url)",
-)
-
-
 @pytest.mark.parametrize(
-    "failure", ["garbage", "500", "redirect-loop", "timeout", pytest.param("next-link", marks=NEXT_LINK_BUG)]
+    "failure", ["garbage", "500", "redirect-loop", "timeout", "next-link"]
 )
 async def test_secret_query_values_never_show_in_errors(failure: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="krill_async")
@@ -283,12 +269,6 @@ async def test_a_client_clock_two_minutes_fast_does_not_renew_before_every_reque
             assert srv.count("GET") == 10
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the login form is sent form-encoded (aiohttp: quote_plus, a space becomes '+'), but "
-    "_secrets.secret_forms only knows quote(safe=''), so a login refusal echoing its request body keeps the "
-    "password ('pass+word%2Fx') in exc.body and exc.field_errors",
-)
 async def test_a_refused_login_echoing_its_form_never_shows_a_password_with_spaces(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

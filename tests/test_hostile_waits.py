@@ -80,14 +80,6 @@ async def test_a_huge_retry_after_does_not_pause_later_posts(retry_after: str) -
             assert srv.count("POST") == 2  # the throttled POST was not re-sent
 
 
-BUG_NO_RETRIES_PAUSE = (
-    "BUG: a 429 answered to a call sent with retry=NO_RETRIES (every login, every CPE action) pauses the whole "
-    "client for NO_RETRIES.max_retry_after (60 s), not the client's max_retry_after: Transport.retrying calls "
-    "pause_for() on the call's policy"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=BUG_NO_RETRIES_PAUSE)
 @pytest.mark.parametrize("retry_after", RETRY_AFTERS)
 async def test_a_huge_retry_after_on_the_login_does_not_pause_the_next_login(retry_after: str) -> None:
     with anyio.fail_after(10):
@@ -111,7 +103,6 @@ async def test_a_huge_retry_after_on_the_login_does_not_pause_the_next_login(ret
             assert auth.logins_sent == 2
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_NO_RETRIES_PAUSE)
 async def test_a_huge_retry_after_on_a_cpe_action_does_not_pause_the_next_get() -> None:
     with anyio.fail_after(10):
 
@@ -126,11 +117,6 @@ async def test_a_huge_retry_after_on_a_cpe_action_does_not_pause_the_next_get() 
             assert (await krill.isp.cpes.get(2)).id == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Resource.get(timeout=...) bounds each attempt but not the call: it calls "
-    "transport.retrying('GET', once) without timeout=, so the deadline is the client's timeout.total",
-)
 async def test_get_with_a_per_call_timeout_ends_within_it() -> None:
     with anyio.fail_after(10):
         timeout = Timeout(total=5, connect=1, read=3)
