@@ -5,13 +5,26 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import Literal
 
 import anyio
 
 from . import JWTLogin, Krill
 
 
-async def _demo(url: str, *, concurrency: int, page_size: int, jwt: bool) -> int:
+def _concurrency(text: str) -> int | Literal["auto"]:
+    if text == "auto":
+        return "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'auto' or a number of pages, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("at least 1 page")
+    return value
+
+
+async def _demo(url: str, *, concurrency: int | Literal["auto"], page_size: int, jwt: bool) -> int:
     auth = JWTLogin("usuario", "contraseña") if jwt else ("usuario", "contraseña")
     async with Krill(url, auth=auth, concurrency=concurrency) as krill:
         started = time.perf_counter()
@@ -22,7 +35,8 @@ async def _demo(url: str, *, concurrency: int, page_size: int, jwt: bool) -> int
             expected = cpes.count
         elapsed = time.perf_counter() - started
     print(f"exported {seen} CPEs (server count {expected}) in {elapsed:.2f} s: {seen / elapsed:,.0f} records/s")
-    print(f"  concurrency {concurrency}, page size {page_size}, auth {'JWT' if jwt else 'Basic'}")
+    mode = f"adaptive (ended at {krill.admission.bulk_limit} pages)" if concurrency == "auto" else concurrency
+    print(f"  concurrency {mode}, page size {page_size}, auth {'JWT' if jwt else 'Basic'}")
     return 0 if seen == expected else 1
 
 
@@ -32,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="start a simulated Krill on loopback and export every CPE concurrently")
     demo.add_argument("--cpes", type=int, default=20_000, help="CPEs in the simulated network (default 20000)")
     demo.add_argument("--latency-ms", type=float, default=30.0, help="simulated latency per request (default 30)")
-    demo.add_argument("--concurrency", type=int, default=8, help="pages in flight (default 8)")
+    demo.add_argument(
+        "--concurrency", type=_concurrency, default="auto", help="pages in flight: 'auto' (default) or a number"
+    )
     demo.add_argument("--page-size", type=int, default=1000, help="records per page (default 1000)")
     demo.add_argument("--jwt", action="store_true", help="log in with JWT instead of HTTP Basic")
     demo.add_argument("--url", help="use this running server instead of starting the simulator")

@@ -71,6 +71,11 @@ class Ticket:
     in_flight: int
     started: float
     outcome: str | None = None
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    #: When the answer's status line arrived (set by :meth:`answered`): the round trip the limiter learns
+    #: from ends there, so reading the body (which waits on the client's own busy event loop while other
+    #: pages decode) is not mistaken for the server's queue.
+    answered_at: float | None = None
 
     def drop(self) -> None:
         self.outcome = "drop"
@@ -78,6 +83,7 @@ class Ticket:
     def answered(self, status: int) -> None:
         """Classify an HTTP status read inside the slot (the transport raises its typed error only after
         leaving it): 429 and 502/503/504 are drops, other errors teach nothing, successes are samples."""
+        self.answered_at = self.clock()
         if status == 429 or status in _OVERLOAD_STATUSES:
             self.drop()
         elif status >= 400:
@@ -160,7 +166,9 @@ class Admission:
             key = bulk[0]
         await self._acquire(interactive)
         # The limiter models bulk requests: their own count is what their round trips are compared with.
-        ticket = Ticket(interactive, key, self.in_flight if interactive else self.bulk_in_flight, self._clock())
+        ticket = Ticket(
+            interactive, key, self.in_flight if interactive else self.bulk_in_flight, self._clock(), clock=self._clock
+        )
         try:
             yield ticket
         except BaseException as exc:
@@ -203,7 +211,8 @@ class Admission:
     def _finish(self, ticket: Ticket) -> None:
         now = self._clock()
         if ticket.outcome is None and (self.sample_interactive or not ticket.interactive):
-            self.limiter.on_sample(now - ticket.started, ticket.in_flight, now, ticket.key)
+            ended = ticket.answered_at if ticket.answered_at is not None else now
+            self.limiter.on_sample(ended - ticket.started, ticket.in_flight, now, ticket.key)
         elif ticket.outcome == "drop":
             self.limiter.on_drop(now)
         self._release(ticket.interactive)
