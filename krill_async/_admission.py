@@ -72,7 +72,7 @@ class Ticket:
     started: float
     outcome: str | None = None
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
-    #: When the answer's status line arrived (set by :meth:`answered`): the round trip the limiter learns
+    #: When the answer's status line arrived (set by `answered()`): the round trip the limiter learns
     #: from ends there, so reading the body (which waits on the client's own busy event loop while other
     #: pages decode) is not mistaken for the server's queue.
     answered_at: float | None = None
