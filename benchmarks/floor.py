@@ -178,7 +178,7 @@ def job(name: str, url: str, page_size: int, concurrency: int) -> dict[str, Any]
     if name in ("export", "scan"):
         import importlib
 
-        import aiohttp  # noqa: F401  (krill_async loads it with the first request: not the job's cost)
+        import aiohttp  # (krill_async loads it with the first request: not the job's cost)
 
         from krill_async import Krill
 
@@ -402,12 +402,16 @@ def main() -> int:
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.python_implementation()} "
         f"{platform.python_version()}, load average {load[0]:.1f} / {load[1]:.1f}\n"
     )
-    print(f"Floor (msgspec alone, same bodies, same types, best of 3 rounds in each of the repeats): CPEs {floors['cpes']['seconds']:.3f} s into "
+    print("Floor: msgspec alone, same bodies, same types, best of 3 rounds in each repeat.")
+    print(f"Floor: CPEs {floors['cpes']['seconds']:.3f} s into "
           f"Cpe (`_links` raw until read), {floors['cpes-eager']['seconds']:.3f} s into Cpe with `_links` decoded "
           f"({floors['cpes']['mb']:.0f} MB; list[Raw] split alone {floors['cpes']['split']:.3f} s), Hosts "
           f"{floors['hosts']['seconds']:.3f} s into a 2-field Struct ({floors['hosts']['mb']:.0f} MB; split alone "
           f"{floors['hosts']['split']:.3f} s)\n")  # fmt: skip
-    header = "| job | records | floor s | floor, eager `_links` s | job CPU s | CPU / floor | vs peer (CPU) | wall s | vs peer (wall) | peak RSS MB | worst lag ms |"
+    header = (
+        "| job | records | floor s | floor, eager `_links` s | job CPU s | CPU / floor | vs peer (CPU) | wall s "
+        "| vs peer (wall) | peak RSS MB | worst lag ms |"
+    )
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     peer_of = {"export": "aiohttp", "scan": "jmq"}
@@ -427,7 +431,8 @@ def main() -> int:
         eager = f"{floors['cpes-eager']['seconds']:.3f} ({cpu / floors['cpes-eager']['seconds']:.2f}x)" if name in (
             "export", "aiohttp") else ""  # fmt: skip
         print(
-            f"| {labels[name]} | {rs[0]['records']:,} | {fl:.3f} | {eager} | {cpu:.3f} ({min(r['cpu'] for r in rs):.3f}) | "
+            f"| {labels[name]} | {rs[0]['records']:,} | {fl:.3f} | {eager} | "
+            f"{cpu:.3f} ({min(r['cpu'] for r in rs):.3f}) | "
             f"{cpu / fl:.2f}x ({min(r['cpu'] for r in rs) / fl:.2f}x) | {vs_cpu} | {wall:.2f} "
             f"({min(r['wall'] for r in rs):.2f}) | {vs_wall} | {max(r['rss'] for r in rs):.1f} | "
             f"{'' if lag != lag else f'{lag:.1f}'} |"

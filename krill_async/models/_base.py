@@ -77,7 +77,7 @@ class Record(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     def __eq__(self, other: object) -> bool:
         if self.__lazy_fields__ and type(other) is type(self):
             self._materialise()  # raw JSON and its decoded value compare by value, not by text
-            other._materialise()  # type: ignore[attr-defined]
+            other._materialise()
         result: bool = _struct_eq(self, other)
         return result
 
