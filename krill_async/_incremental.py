@@ -87,8 +87,8 @@ def holds_raw(type_: Any) -> bool:
                     return True
             elif walk(child):
                 return True
-        fields = getattr(info, "fields", None)
-        return bool(fields) and any(walk(f.type) for f in fields)
+        fields: Any = getattr(info, "fields", None) or ()
+        return any(walk(f.type) for f in fields)
 
     try:
         return walk(msgspec.inspect.type_info(type_))
