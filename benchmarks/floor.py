@@ -248,11 +248,15 @@ def job(name: str, url: str, page_size: int, concurrency: int) -> dict[str, Any]
         run = {"export": export, "scan": scan, "aiohttp": plain}[name]
         seen, lag = anyio.run(with_ticker, run)
     cpu, wall = cpu_now() - cpu, time.perf_counter() - wall
-    return {"records": seen, "cpu": cpu, "wall": wall, "rss": peak_rss_mb(), "start_rss": start_rss,
+    rss = peak_rss_mb()
+    floors = {}
+    if name in ("export", "scan"):  # the floor, in this very process, right after the job
+        floors = floor(url, page_size, 3, ("cpes", "cpes-eager") if name == "export" else ("hosts",))
+    return {"floor": floors, "records": seen, "cpu": cpu, "wall": wall, "rss": rss, "start_rss": start_rss,
             "lag_ms": lag * 1000, "imports": imports}  # fmt: skip
 
 
-def floor(url: str, page_size: int, rounds: int) -> dict[str, Any]:
+def floor(url: str, page_size: int, rounds: int, only: tuple[str, ...]) -> dict[str, Any]:
     """msgspec alone: the same bodies, the same record types, one process, best of ``rounds``."""
     import gc
 
@@ -308,6 +312,7 @@ def floor(url: str, page_size: int, rounds: int) -> dict[str, Any]:
         ("cpes-eager", CPES_PATH, "", EagerCpePage),
         ("hosts", HOSTS_PATH, "type=Host&", HostPage),
     )
+    kinds = tuple(k for k in kinds if k[0] in only)
     fetched = {path: bodies(path, extra) for _, path, extra, _ in kinds}
     split = msgspec.json.Decoder(RawPage)
     result: dict[str, Any] = {
@@ -361,16 +366,12 @@ def main() -> int:
     parser.add_argument("--only", choices=JOBS, action="append", help=argparse.SUPPRESS)
     parser.add_argument("--serve", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--job", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--floor", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(Path(args.serve[0]), Path(args.serve[1]), float(args.serve[2]), int(args.serve[3]))
         return 0
     if args.job:
         print(json.dumps(job(args.job[0], args.job[1], args.page_size, args.concurrency)))
-        return 0
-    if args.floor:
-        print(json.dumps(floor(args.floor, args.page_size, rounds=args.repeat)))
         return 0
     if args.quick:
         args.cpes, args.hosts, args.repeat = 5_000, 10_000, 1
@@ -382,13 +383,9 @@ def main() -> int:
     common = ["--page-size", str(args.page_size), "--concurrency", str(args.concurrency)]
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in jobs}
     try:
-        floor_runs = []
         for _ in range(args.repeat):
-            floor_runs.append(child_run(["--floor", server.url, "--repeat", "3", *common]))
             for name in jobs:  # interleaved: machine noise hits every job alike
                 runs[name].append(child_run(["--job", name, server.url, *common]))
-        floors = {kind: {key: min(f[kind][key] for f in floor_runs) for key in floor_runs[0][kind]}
-                  for kind in floor_runs[0]}  # fmt: skip
     finally:
         server.close()
     rss_rows = rss_by_size(cpes, hosts, args, common) if args.rss else None
@@ -402,41 +399,57 @@ def main() -> int:
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.python_implementation()} "
         f"{platform.python_version()}, load average {load[0]:.1f} / {load[1]:.1f}\n"
     )
-    print("Floor: msgspec alone, same bodies, same types, best of 3 rounds in each repeat.")
-    print(f"Floor: CPEs {floors['cpes']['seconds']:.3f} s into "
-          f"Cpe (`_links` raw until read), {floors['cpes-eager']['seconds']:.3f} s into Cpe with `_links` decoded "
-          f"({floors['cpes']['mb']:.0f} MB; list[Raw] split alone {floors['cpes']['split']:.3f} s), Hosts "
-          f"{floors['hosts']['seconds']:.3f} s into a 2-field Struct ({floors['hosts']['mb']:.0f} MB; split alone "
-          f"{floors['hosts']['split']:.3f} s)\n")  # fmt: skip
+    print("Floor: msgspec alone decoding the bodies the job received, into the same types, in the job's process")
+    print("right after the job (best of 3 rounds); ratios are per run, then the median (min) over the runs.\n")
     header = (
-        "| job | records | floor s | floor, eager `_links` s | job CPU s | CPU / floor | vs peer (CPU) | wall s "
+        "| job | records | floor s | job CPU s | CPU / floor | CPU / eager floor | vs peer (CPU) | wall s "
         "| vs peer (wall) | peak RSS MB | worst lag ms |"
     )
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     peer_of = {"export": "aiohttp", "scan": "jmq"}
+    own_floor = {"export": ("export", "cpes"), "aiohttp": ("export", "cpes"), "scan": ("scan", "hosts"),
+                 "jmq": ("scan", "hosts")}  # fmt: skip
     labels = {"export": "krill_async export, 50k CPEs (c=8)", "aiohttp": "aiohttp + json.loads, `next`, sequential",
               "scan": "krill_async scan, select 2 paths (c=8)", "jmq": "jmq-krill (requests), sequential"}  # fmt: skip
+
+    def ratios(name: str, kind: str) -> str:
+        source, _ = own_floor[name]
+        if source not in runs:
+            return ""
+        pairs = list(zip(runs[name], runs[source], strict=True))
+        values = [r["cpu"] / f["floor"][kind]["seconds"] for r, f in pairs]
+        return f"{statistics.median(values):.2f}x ({min(values):.2f}x)"
+
     for name in jobs:
         rs = runs[name]
         cpu = statistics.median(r["cpu"] for r in rs)
         wall = statistics.median(r["wall"] for r in rs)
-        fl = floors["cpes" if name in ("export", "aiohttp") else "hosts"]["seconds"]
+        source, kind = own_floor[name]
+        fl = statistics.median(r["floor"][kind]["seconds"] for r in runs[source]) if source in runs else float("nan")
         peer = peer_of.get(name)
         vs_cpu = vs_wall = ""
         if peer in runs:
             vs_cpu = f"{statistics.median(r['cpu'] for r in runs[peer]) / cpu:.1f}x"
             vs_wall = f"{statistics.median(r['wall'] for r in runs[peer]) / wall:.1f}x"
         lag = max(r["lag_ms"] for r in rs)
-        eager = f"{floors['cpes-eager']['seconds']:.3f} ({cpu / floors['cpes-eager']['seconds']:.2f}x)" if name in (
-            "export", "aiohttp") else ""  # fmt: skip
+        eager = ratios(name, "cpes-eager") if kind == "cpes" else ""
         print(
-            f"| {labels[name]} | {rs[0]['records']:,} | {fl:.3f} | {eager} | "
-            f"{cpu:.3f} ({min(r['cpu'] for r in rs):.3f}) | "
-            f"{cpu / fl:.2f}x ({min(r['cpu'] for r in rs) / fl:.2f}x) | {vs_cpu} | {wall:.2f} "
-            f"({min(r['wall'] for r in rs):.2f}) | {vs_wall} | {max(r['rss'] for r in rs):.1f} | "
-            f"{'' if lag != lag else f'{lag:.1f}'} |"
+            f"| {labels[name]} | {rs[0]['records']:,} | {fl:.3f} | {cpu:.3f} ({min(r['cpu'] for r in rs):.3f}) | "
+            f"{ratios(name, kind)} | {eager} | {vs_cpu} | {wall:.2f} ({min(r['wall'] for r in rs):.2f}) | {vs_wall} | "
+            f"{max(r['rss'] for r in rs):.1f} | {'' if lag != lag else f'{lag:.1f}'} |"
         )
+    for name, kind, what in (("export", "cpes", "CPE"), ("scan", "hosts", "Host")):
+        if name in runs:
+            f = runs[name][0]["floor"]
+            extra = ""
+            if kind == "cpes":
+                eager = statistics.median(r["floor"]["cpes-eager"]["seconds"] for r in runs[name])
+                extra = f", into Cpe with `_links` decoded at once {eager:.3f} s"
+            split = statistics.median(r["floor"][kind]["split"] for r in runs[name])
+            print(f"\n{what} pages: {f[kind]['mb']:.0f} MB; msgspec splitting them into list[Raw] alone {split:.3f} s"
+                  f"{extra}", end="")  # fmt: skip
+    print()
     imports = {name: statistics.median(r["imports"] for r in runs[name]) * 1000 for name in jobs}
     print("\nImports (in each job's process, outside its timed region), median ms: "
           + ", ".join(f"{name} {ms:.0f}" for name, ms in imports.items()))  # fmt: skip
