@@ -45,6 +45,9 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from krill_async.testing import spawn_simulator
 
+    # an installed package has its bytecode compiled (pip does it); a checkout run with
+    # PYTHONDONTWRITEBYTECODE=1 would compile every module from source on every run instead
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "krill_async")], check=True)
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     with spawn_simulator(cpes=100) as url:
         auth = f"{USER}:{PASSWORD}"
