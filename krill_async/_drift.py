@@ -9,6 +9,7 @@ Only ``consistent=True`` makes the result exact; the report says when that would
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,26 @@ def key_of(record: Any, key: str) -> Any:
     if isinstance(record, dict):
         return record.get(key)
     return getattr(record, key, None)
+
+
+def _page_keys(items: Iterable[Any], key: str) -> frozenset[Any]:
+    """The non-None keys of a page's records, in one C-level pass when the page holds one record type."""
+    items = items if isinstance(items, list) else list(items)
+    if not items:
+        return frozenset()
+    first = items[0]
+    if not isinstance(first, dict):
+        kind = type(first)
+        if not hasattr(kind, key) and not hasattr(first, "__dict__") and set(map(type, items)) == {kind}:
+            return frozenset()  # records without that field (a projection, raw bytes): no keys to compare
+        try:
+            found = set(map(operator.attrgetter(key), items))
+        except AttributeError:
+            pass  # mixed records: the general path below
+        else:
+            found.discard(None)
+            return frozenset(found)
+    return frozenset(k for k in (key_of(item, key) for item in items) if k is not None)
 
 
 @dataclass(frozen=True)
@@ -107,7 +128,7 @@ class DriftTracker:
             self._last_offset, self.count_at_end = offset, count
         if not self._dedupe:
             return
-        keys = frozenset(k for k in (key_of(item, self.key) for item in items) if k is not None)
+        keys = _page_keys(items, self.key)
         for neighbour in (offset - self.step, offset + self.step):
             other = self._keys.get(neighbour)
             if other is not None:

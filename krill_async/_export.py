@@ -183,6 +183,14 @@ class Export(Generic[T]):
         return self
 
     async def __anext__(self) -> T:
+        index = self._index
+        if self._seen is None and index < len(self._items):  # the common case: the next record of the page
+            self._index = index + 1
+            self.records_yielded += 1
+            return self._items[index]
+        return await self._next_record()
+
+    async def _next_record(self) -> T:
         while True:
             while self._index < len(self._items):
                 item = self._items[self._index]

@@ -68,6 +68,35 @@ def lax_decoder(type_: Any) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(type_, strict=False)
 
 
+@functools.lru_cache(maxsize=256)
+def holds_raw(type_: Any) -> bool:
+    """Whether values decoded as ``type_`` may contain ``msgspec.Raw`` (which points into its input)."""
+    seen: set[int] = set()
+
+    def walk(info: Any) -> bool:
+        if isinstance(info, (msgspec.inspect.RawType, msgspec.inspect.AnyType)):
+            return isinstance(info, msgspec.inspect.RawType)
+        if id(info) in seen:
+            return False
+        seen.add(id(info))
+        for attr in ("types", "item_type", "key_type", "value_type", "item_types"):
+            child = getattr(info, attr, None)
+            if child is None:
+                continue
+            if isinstance(child, tuple):
+                if any(walk(t) for t in child):
+                    return True
+            elif walk(child):
+                return True
+        fields: Any = getattr(info, "fields", None) or ()
+        return any(walk(f.type) for f in fields)
+
+    try:
+        return walk(msgspec.inspect.type_info(type_))
+    except (TypeError, ValueError):
+        return True  # unknown to msgspec's inspection: keep the safe copy
+
+
 def decode_lax(body: bytes, model: Any, *, url: str) -> Any:
     """Decode one whole answer in lax mode; typed errors (a truncated body is
     [`IncompleteBody`][krill_async.IncompleteBody])."""
@@ -122,6 +151,7 @@ class IncrementalPageDecoder(Generic[T]):
         self.offset = offset
         item = wire_type(model)
         self._copy_raw = model is bytes
+        self._zero_copy = not holds_raw(item)
         self._list = lax_decoder(list[item])  # type: ignore[valid-type]
         self._envelope = lax_decoder(Envelope[item])  # type: ignore[valid-type]
         self._buf = bytearray()
@@ -322,19 +352,24 @@ class IncrementalPageDecoder(Generic[T]):
         """Decode ``buf[0:comma]`` as one array; on success make ``comma`` the next batch's ``[``."""
         buf = self._buf
         buf[comma] = _CLOSE
-        with memoryview(buf) as view:
-            batch = bytes(view[: comma + 1])
-        buf[comma] = _COMMA
         started = time.perf_counter()
         try:
-            items: list[T] = self._list.decode(batch)
+            if self._zero_copy:  # decoded in place: nothing decoded keeps a reference to the buffer
+                with memoryview(buf) as view, view[: comma + 1] as part:
+                    items: list[T] = self._list.decode(part)
+            else:  # msgspec.Raw values point into their input: give them a batch of their own
+                with memoryview(buf) as view:
+                    batch = bytes(view[: comma + 1])
+                items = self._list.decode(batch)
         except msgspec.DecodeError as exc:
             self._rejected.add(comma)
             self._misses += 1
             return None, exc
+        finally:
+            buf[comma] = _COMMA
         elapsed = time.perf_counter() - started
         if elapsed > 0:
-            rate, learnt = len(batch) / elapsed, self._learnt
+            rate, learnt = (comma + 1) / elapsed, self._learnt
             learnt.rate = rate if learnt.rate <= 0 else 0.8 * learnt.rate + 0.2 * rate
         if learn:
             self._learn(comma)

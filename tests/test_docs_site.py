@@ -61,7 +61,9 @@ def check_models_page(page: Path) -> None:
         for field in msgspec.structs.fields(cls):
             assert f'id="krill_async.models.{name}.{field.name}"' in anchors, f"{name}.{field.name} is not listed"
             if field.name in own:
-                typed = f"{field.name}: {unqualified(str(own[field.name]))}"
+                lazy = getattr(cls, "__lazy_fields__", {})  # kept raw on the wire, documented as decoded
+                annotation = lazy.get(field.name, own[field.name])
+                typed = f"{field.name}: {unqualified(str(annotation))}"
                 assert typed in text, f"{name}.{field.name} is listed without its type ({typed})"
 
 

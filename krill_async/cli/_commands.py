@@ -2,21 +2,45 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 
 import click
 
 from .. import __version__
-from ._action_command import action_command
 from ._errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from ._options import CONTEXT
-from ._query_commands import export_command, get_command, list_command, search_command
-from ._sim_commands import demo_command, serve_command
 
 __all__ = ["cli", "main"]
 
+#: Command name -> (module, attribute). A command's module is imported when that command runs (or when
+#: ``--help`` lists them): ``krill get`` does not pay for the CPE actions, exports or the simulator.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "get": ("._query_commands", "get_command"),
+    "list": ("._query_commands", "list_command"),
+    "search": ("._query_commands", "search_command"),
+    "export": ("._query_commands", "export_command"),
+    "action": ("._action_command", "action_command"),
+    "demo": ("._sim_commands", "demo_command"),
+    "serve": ("._sim_commands", "serve_command"),
+}
 
-@click.group(context_settings=CONTEXT)
+
+class _LazyGroup(click.Group):
+    """A click group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, attribute = COMMANDS[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module, __package__), attribute)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="krill")
 def cli() -> None:
     """Query, export and act on a Krill (Phicus) deployment through its REST API v2.
@@ -26,18 +50,6 @@ def cli() -> None:
     Records go to stdout (NDJSON unless told otherwise); progress and messages to stderr.
     Exit status: 0 done, 1 Krill error, 2 usage error, 130 interrupted.
     """
-
-
-for _command in (
-    get_command,
-    list_command,
-    search_command,
-    export_command,
-    action_command,
-    demo_command,
-    serve_command,
-):
-    cli.add_command(_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,6 +9,8 @@ import msgspec
 
 __all__ = ["UNSET", "Record", "seal_records"]
 
+_struct_eq = msgspec.Struct.__eq__
+
 #: The default of every record field: "the server did not send this key". Typed ``Any`` so that a field
 #: keeps its plain annotation (``str | None``); readers never see it (see `seal_records()`).
 UNSET: Any = msgspec.UNSET
@@ -29,6 +31,9 @@ class Record(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """
 
     __secret_fields__: ClassVar[frozenset[str]] = frozenset()
+    #: Fields decoded on first access: the wire keeps them as ``msgspec.Raw`` (the JSON text, zero-copy,
+    #: referencing the page's body) until read; reading decodes them once into their documented type.
+    __lazy_fields__: ClassVar[dict[str, Any]] = {}
 
     def _visible_fields(self) -> Iterator[tuple[str, Any]]:
         for name in self.__struct_fields__:
@@ -60,8 +65,23 @@ class Record(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
         The server's ``null``s are kept (as ``None``) and only fields the request left out (``attrs=``) are
         omitted, so every record of one query has the same keys: one stable schema for CSV or Parquet.
         """
+        self._materialise()
         result: dict[str, Any] = msgspec.to_builtins(self)
         return result
+
+    def _materialise(self) -> None:
+        """Decode every lazy field still held as raw JSON (``to_builtins``, ``==`` and pickling need values)."""
+        for name in self.__lazy_fields__:
+            getattr(self, name)
+
+    def __eq__(self, other: object) -> bool:
+        if self.__lazy_fields__ and type(other) is type(self):
+            self._materialise()  # raw JSON and its decoded value compare by value, not by text
+            other._materialise()
+        result: bool = _struct_eq(self, other)
+        return result
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _reader(slot: Any) -> property:
@@ -74,6 +94,35 @@ def _reader(slot: Any) -> property:
         return None if value is unset else value
 
     return property(read, slot.__set__, None, slot.__doc__)
+
+
+def _lazy_reader(slot: Any, name: str, cls: Any) -> property:
+    """Like `_reader()`, for a field decoded on first access from the ``msgspec.Raw`` the page left in it."""
+    get = slot.__get__
+    put = slot.__set__
+    unset = msgspec.UNSET
+    raw_type = msgspec.Raw
+    decoders: list[Any] = []
+
+    def read(self: Any) -> Any:
+        value = get(self)
+        if value.__class__ is raw_type:
+            if not decoders:
+                decoders.append(msgspec.json.Decoder(cls.__lazy_fields__[name]).decode)
+            try:
+                value = decoders[0](value)
+            except msgspec.DecodeError as exc:
+                from ..errors import DecodeError
+
+                raise DecodeError(
+                    f"could not decode {type(self).__name__}.{name} (decoded on first access): {exc}",
+                    body_excerpt=bytes(get(self))[:200],
+                    malformed=not isinstance(exc, msgspec.ValidationError),
+                ) from None
+            put(self, value)
+        return None if value is unset else value
+
+    return property(read, put, None, slot.__doc__)
 
 
 def seal_records(classes: Iterable[Any]) -> None:
@@ -90,4 +139,5 @@ def seal_records(classes: Iterable[Any]) -> None:
         for name in cls.__struct_fields__:
             slot = cls.__dict__.get(name)
             if slot is not None and type(slot).__name__ == "member_descriptor":
-                setattr(cls, name, _reader(slot))
+                lazy = name in cls.__lazy_fields__
+                setattr(cls, name, _lazy_reader(slot, name, cls) if lazy else _reader(slot))
