@@ -18,7 +18,7 @@ import pytest
 from aiohttp import web
 
 from krill_async import Krill, KrillError, ResponseTooLarge
-from krill_async import _incremental as incremental
+from krill_async import _boundaries as incremental  # the bracket counting lives there
 from krill_async._incremental import IncrementalPageDecoder
 
 from ._hostile import client, raw_serve, read_request, serve
