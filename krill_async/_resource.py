@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 import msgspec
 from yarl import URL
 
-from ._pagination import Export, ListQuery
+from ._pagination import Export, ListQuery, PageFetcher, fetch_page
 from ._paging import record_limit, sizes
 from ._resume import ResumePoint
 from ._timeouts import TimeoutTypes, resolve_timeout
@@ -59,6 +59,16 @@ class Resource(Generic[T]):
     def __repr__(self) -> str:
         shown = self.path if self.path.startswith("/") else f"/api/v2/{self.path}"
         return f"<Resource {shown}/ model={getattr(self.model, '__name__', self.model)}>"
+
+    # -- what a subclass may watch (the ISP app learns the CPE link layout from every record it sees) --
+
+    def _page_fetcher(self) -> PageFetcher:
+        """How this resource's list pages are fetched and decoded."""
+        return fetch_page
+
+    def _seen(self, record: Any) -> Any:
+        """Every record this resource's ``get()`` and writes decode passes here; returned unchanged."""
+        return record
 
     def _collection_url(self) -> URL:
         return join_api_path(self._client.root, self.path + ("/" if self.trailing_slash else ""))
@@ -147,6 +157,7 @@ class Resource(Generic[T]):
             concurrency=client.concurrency,
             export_page_size=sizes(page_size=page_size, limit=most, default=client.export_page_size),
             limit=most,
+            page_fetcher=self._page_fetcher(),
         )
 
     def export(
@@ -213,7 +224,7 @@ class Resource(Generic[T]):
 
         async def once() -> Any:
             response = await transport.request("GET", url, params=query, timeout=limits, retry=False)
-            return response.json(self.model if into is None else into)
+            return self._seen(response.json(self.model if into is None else into))
 
         return await transport.retrying("GET", once, timeout=limits, url=redact_url(url))
 
@@ -239,7 +250,7 @@ class Resource(Generic[T]):
         response = await self._client.transport.request(
             method, url, json=_payload(data), timeout=resolve_timeout(timeout, self._client.timeout)
         )
-        result: T = response.json(self.model)
+        result: T = self._seen(response.json(self.model))
         return result
 
 

@@ -82,27 +82,13 @@ class CpeResolver(Resource[Cpe]):
 
         return fetch
 
-    if not TYPE_CHECKING:  # typed by Resource's overloads; these only look at what was decoded
+    def _page_fetcher(self) -> PageFetcher:
+        return self._learning(super()._page_fetcher())
 
-        def list(self, **options):
-            query = super().list(**options)
-            # ListQuery's documented plug-in point (page_fetcher=), which Resource.list does not pass on
-            fetcher = getattr(query, "_page_fetcher", None)
-            if fetcher is not None:
-                query._page_fetcher = self._learning(fetcher)
-            return query
-
-        async def get(self, id, **options):
-            record = await super().get(id, **options)
-            if isinstance(record, (Cpe, Mapping)):
-                self.layout.learn(record)
-            return record
-
-        async def _write(self, method, url, data, timeout):
-            record = await super()._write(method, url, data, timeout)
-            if isinstance(record, (Cpe, Mapping)):
-                self.layout.learn(record)
-            return record
+    def _seen(self, record: Any) -> Any:
+        if isinstance(record, (Cpe, Mapping)):
+            self.layout.learn(record)
+        return record
 
     # -- reaching one CPE's action or link ----------------------------------------------------------
 
