@@ -266,8 +266,8 @@ class Export(Generic[T]):
         count = self.count if self.count is not None else page.count
         if self._end is not None and page.offset + len(page.items) > self._end:
             page = slot.page = replace(page, items=page.items[: max(0, self._end - page.offset)])
-        expected = self._step if self._end is None else min(self._step, self._end - page.offset)
-        if not page.items and count is not None and page.offset < count and page.next_url is not None:
+        expected = self._size_at(page.offset, self._step)
+        if page.dead_end and count is not None and page.offset < count:
             tracker.ended(page.offset)
             self._stop_scheduling = True
             log.warning(
@@ -279,7 +279,7 @@ class Export(Generic[T]):
             if self.ordered:
                 self._ended = True
                 return None
-        elif page.next_url is not None and len(page.items) < expected:
+        elif page.short_of(expected):
             before = len(page.items)
             page, unread = await self.query.fill_gap(page, expected)
             slot.page = page

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from yarl import URL
 
 from ._decode import decode_page
-from ._paging import effective_page_size, offset_of
+from ._paging import effective_page_size, offset_of, page_link
 from ._timeouts import Timeout
-from ._urls import rebase_link, redact_url
-from .errors import PaginationError, UnsafeURLError
+from ._urls import redact_url
 
 if TYPE_CHECKING:
     from ._transport import Transport
@@ -48,6 +47,15 @@ class Page(Generic[T]):
     def has_next(self) -> bool:
         return self.next_url is not None
 
+    @property
+    def dead_end(self) -> bool:
+        """Empty, yet linking a next page: a server whose ``count`` lies (following it could go on forever)."""
+        return self.next_url is not None and not self.items
+
+    def short_of(self, expected: int) -> bool:
+        """Fewer records than ``expected`` although more follow: rows the server skipped (re-read them)."""
+        return self.next_url is not None and len(self.items) < expected
+
     def __repr__(self) -> str:
         return (
             f"<Page offset={self.offset} items={len(self.items)} count={self.count} "
@@ -81,20 +89,8 @@ def make_page(
     [PaginationError][krill_async.PaginationError]: neither is followed.
     """
     offset = offset_of(url)
-    shown = redact_url(url)
-    try:
-        next_url = rebase_link(next_link, root=transport.root, request_url=url) if next_link else None
-        previous_url = rebase_link(previous_link, root=transport.root, request_url=url) if previous_link else None
-    except UnsafeURLError:
-        raise
-    except ValueError as exc:
-        raise PaginationError(f"unusable pagination link in {shown}: {exc}", url=shown) from None
-    if next_url is not None and next_url.raw_path.rstrip("/") != url.raw_path.rstrip("/"):
-        raise PaginationError(
-            f"the next link of {shown} names another collection ({redact_url(next_url.with_query(None))}); "
-            "not following it. The server or a proxy is misconfigured.",
-            url=shown,
-        )
+    next_url = page_link(next_link, root=transport.root, request_url=url, same_collection=True)
+    previous_url = page_link(previous_link, root=transport.root, request_url=url)
     if count is not None and count < 0:
         count = None  # a negative count says nothing
     size = effective_page_size(requested=requested, offset=offset, next_url=next_url, received=len(items))

@@ -158,7 +158,7 @@ class ListQuery(Generic[T]):
             step = step or page.page_size
             if remaining is not None and len(page.items) > remaining:
                 page = replace(page, items=page.items[:remaining])  # a server that ignored our limit
-            if page.next_url is not None and not page.items:
+            if page.dead_end:
                 log.warning(
                     "an empty page at offset %d of %s still links a next page (count %s): stopping there",
                     page.offset,
@@ -168,8 +168,9 @@ class ListQuery(Generic[T]):
                 yield page
                 return
             following = page.next_url
-            if following is not None and len(page.items) < min(asked, step):
-                page, lost = await self.fill_gap(page, min(asked, step))
+            expected = min(asked, step)
+            if page.short_of(expected):
+                page, lost = await self.fill_gap(page, expected)
                 if lost:
                     log.warning(
                         "%d records at offset %d of %s could not be read: the server answered short pages",
@@ -177,7 +178,7 @@ class ListQuery(Generic[T]):
                         page.offset + len(page.items),
                         redact_url(self.url),
                     )
-                resume_at = page.offset + len(page.items) + lost
+                resume_at = page.offset + expected  # past the records read and those that could not be
                 if page.count is not None and resume_at >= page.count:
                     following = None  # the server's own count says nothing follows: its next link lies
                 else:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from yarl import URL
 
-from ._urls import query_int, redact_url
-from .errors import InvalidArgument, PaginationError
+from ._urls import query_int, rebase_link, redact_url
+from .errors import InvalidArgument, PaginationError, UnsafeURLError
 
 #: Page size the client asks for when the caller does not choose one (Krill's own default may be 10).
 DEFAULT_PAGE_SIZE = 100
@@ -97,3 +97,28 @@ class LinkGuard:
             )
         self.last_offset = offset
         return offset
+
+
+def page_link(link: str | None, *, root: URL, request_url: URL, same_collection: bool = False) -> URL | None:
+    """A ``next``/``previous`` link of the page at ``request_url``, rebased onto ``root``; None when absent.
+
+    A link that leaves the API raises [UnsafeURLError][krill_async.UnsafeURLError]; an unusable one, or
+    (with ``same_collection``, for ``next``) one naming another collection than the page's own (DRF's
+    never does), raises [PaginationError][krill_async.PaginationError]: neither is followed.
+    """
+    if not link:
+        return None
+    shown = redact_url(request_url)
+    try:
+        url = rebase_link(link, root=root, request_url=request_url)
+    except UnsafeURLError:
+        raise
+    except ValueError as exc:
+        raise PaginationError(f"unusable pagination link in {shown}: {exc}", url=shown) from None
+    if same_collection and url.raw_path.rstrip("/") != request_url.raw_path.rstrip("/"):
+        raise PaginationError(
+            f"the next link of {shown} names another collection ({redact_url(url.with_query(None))}); "
+            "not following it. The server or a proxy is misconfigured.",
+            url=shown,
+        )
+    return url

@@ -19,9 +19,9 @@ from yarl import URL
 
 from ._incremental import DEFAULT_BATCH_BYTES, IncrementalPageDecoder, Learnt, decode_lax, lax_decoder
 from ._pagination import Page, PageFetcher, make_page
-from ._paging import LinkGuard, offset_of
-from ._urls import rebase_link, redact_url
-from .errors import KrillError, PaginationError, UnsafeURLError
+from ._paging import LinkGuard, offset_of, page_link
+from ._urls import redact_url
+from .errors import KrillError
 
 if TYPE_CHECKING:
     from ._timeouts import Timeout
@@ -210,23 +210,8 @@ class ObjectStream(Generic[T]):
             self.count = decoder.count
 
     def _next_url(self, link: str | None) -> URL | None:
-        if not link:
-            return None
         assert self._page_url is not None
-        try:
-            following = rebase_link(link, root=self._transport.root, request_url=self._page_url)
-        except UnsafeURLError:
-            raise
-        except ValueError as exc:
-            raise PaginationError(f"unusable pagination link {link!r}: {exc}", url=redact_url(self._page_url)) from None
-        if following.raw_path.rstrip("/") != self._page_url.raw_path.rstrip("/"):
-            shown = redact_url(self._page_url)
-            raise PaginationError(
-                f"the next link of {shown} names another collection ({redact_url(following.with_query(None))}); "
-                "not following it. The server or a proxy is misconfigured.",
-                url=shown,
-            )
-        return following
+        return page_link(link, root=self._transport.root, request_url=self._page_url, same_collection=True)
 
     async def _close_page(self, exc: BaseException | None) -> None:
         stack, self._page = self._page, None

@@ -175,7 +175,7 @@ def rebase_link(link: str, *, root: URL, request_url: URL) -> URL:
         api_path = raw_path[len(prefix) :]
     else:
         api_path = raw_path
-    path = resolve_dot_segments(prefix + api_path)
+    path = prefix + api_path  # dot segments were resolved above, and the prefix has none
     if not path.startswith(api_base_path(root)):
         raise UnsafeURLError(f"refusing a link that leaves the API ({api_base_path(root)}): {redact_url(link)}")
     return _on_origin(root, path, parsed.raw_query_string)
