@@ -55,7 +55,7 @@ class BodyLimit:
 
 
 def _declared(raw: aiohttp.ClientResponse) -> tuple[int | None, bool]:
-    return raw.content_length, bool(raw.headers.get("Content-Encoding", "").strip(" ,").lower() not in ("", "identity"))
+    return raw.content_length, raw.headers.get("Content-Encoding", "").strip(" ,").lower() not in ("", "identity")
 
 
 async def iter_limited(raw: aiohttp.ClientResponse, limit: BodyLimit) -> AsyncIterator[bytes]:
@@ -68,11 +68,7 @@ async def iter_limited(raw: aiohttp.ClientResponse, limit: BodyLimit) -> AsyncIt
 
 async def read_limited(raw: aiohttp.ClientResponse, limit: BodyLimit) -> bytes:
     """The whole body, or [`ResponseTooLarge`][krill_async.ResponseTooLarge] as soon as it passes the limit."""
-    limit.check_declared(*_declared(raw))
-    chunks: list[bytes] = []
-    async for chunk in raw.content.iter_any():
-        limit.add(chunk)
-        chunks.append(chunk)
+    chunks = [chunk async for chunk in iter_limited(raw, limit)]
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 

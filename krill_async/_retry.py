@@ -75,11 +75,9 @@ class RetryPolicy:
         """How long a 429 (or a 503 with ``Retry-After``) holds back every request of the client: the
         server's ``Retry-After``, never more than ``max_retry_after``; None when ``error`` asks no pause."""
         retry_after = server_retry_after(error)
-        if isinstance(error, Throttled):
-            return min(self.max_retry_after, retry_after if retry_after is not None else self.backoff)
-        if retry_after is not None:
-            return min(self.max_retry_after, retry_after)
-        return None
+        if retry_after is None and isinstance(error, Throttled):
+            retry_after = self.backoff  # a 429 without Retry-After still pauses, briefly
+        return None if retry_after is None else min(self.max_retry_after, retry_after)
 
     def decide(self, method: str, attempt: int, error: BaseException) -> float | None:
         """The wait before retrying after ``error`` on try ``attempt``; None means raise it now."""

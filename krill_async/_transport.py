@@ -230,10 +230,7 @@ class Transport:
 
         if retry is False:
             with call_deadline(timeout.total, method=method, url=shown):
-                try:
-                    return await once()
-                except KrillError as exc:
-                    raise self.scrubbed(exc) from exc.__cause__
+                return await once()  # its errors come out of _exchange, scrubbed there
         return await self.retrying(method, once, retry, timeout=timeout, url=shown)
 
     async def retrying(
