@@ -37,6 +37,7 @@ import anyio
 
 from krill_async import Krill
 from krill_async._limiter import VegasLimiter
+from krill_async._pacer import Pacer
 
 T = TypeVar("T")
 AUTH = ("usuario", "contraseña")
@@ -53,6 +54,7 @@ class Row:
     gets: list[float] = field(default_factory=list)
     failed: str = ""
     final_limit: int | None = None
+    pacing: str = ""
 
     def p(self, q: int) -> float:
         return percentile(self.gets, q)
@@ -121,6 +123,7 @@ async def run_row(url: str, mode: str, args: argparse.Namespace, ids: list[int])
     async with Krill(url, auth=AUTH, concurrency="auto" if adaptive else int(mode), max_concurrency=64) as krill:
         if adaptive:
             krill.admission.limiter = VegasLimiter(initial=args.initial, max_limit=64, queue=args.queue)
+            krill.admission.pacer = None if args.no_pacing else Pacer(target=args.pacer_target)
         await krill.isp.cpes.get(ids[0])  # connect and authenticate before timing
         control(url, reset=True)
         done = anyio.Event()
@@ -156,6 +159,9 @@ async def run_row(url: str, mode: str, args: argparse.Namespace, ids: list[int])
         row.rejected, row.peak_in_flight = stats["rejected"], stats["peak_in_flight"]
         if adaptive:
             row.final_limit = krill.admission.limit
+            pacer = krill.admission.pacer
+            if pacer is not None:
+                row.pacing = f", paced {pacer.interval * 1000:.0f} ms/page ({pacer.paced} waits, {pacer.pauses} drains)"
     return row
 
 
@@ -199,7 +205,7 @@ async def main_async(args: argparse.Namespace) -> list[str]:
             for mode in [*map(str, args.concurrency), "adaptive"]:
                 row = await run_row(url, mode, args, ids)
                 rows.append(row)
-                note = row.failed or (f"final limit {row.final_limit}" if row.final_limit else "")
+                note = row.failed or (f"final limit {row.final_limit}{row.pacing}" if row.final_limit else "")
                 say(
                     f"| {mode} | {row.wall:.2f} | {row.records} | {row.rejected} | {row.peak_in_flight} | "
                     f"{row.p(50) * 1000:.0f} | {row.p(95) * 1000:.0f} | {note} |"
@@ -235,6 +241,8 @@ def main() -> None:
     p.add_argument("--get-interval", type=float, default=0.1)
     p.add_argument("--idle-calls", type=int, default=30)
     p.add_argument("--initial", type=int, default=VegasLimiter().limit, help="the adaptive limiter's first limit")
+    p.add_argument("--no-pacing", action="store_true", help="adaptive rows without the pacer (window only)")
+    p.add_argument("--pacer-target", type=float, default=Pacer().target, help="the pacer's queueing delay target")
     p.add_argument("--queue", type=float, default=VegasLimiter().queue, help="the adaptive limiter's queue target")
     p.add_argument("--out", type=Path, default=None, help="also write the tables to this file")
     args = p.parse_args()

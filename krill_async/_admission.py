@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 import anyio
 import anyio.lowlevel
 
+from ._deadline import waiting_for
 from ._limiter import VegasLimiter
+from ._pacer import Pacer
 from .errors import APIStatusError, RequestTimeout, Throttled
 
 __all__ = ["Admission", "Ticket", "bulk_requests", "is_overload"]
@@ -115,6 +117,7 @@ class Admission:
         clock: Callable[[], float] = time.monotonic,
         overload: Callable[[BaseException], bool] = is_overload,
         sample_interactive: bool = False,
+        pacer: Pacer | None = None,
     ) -> None:
         if reserve < 0:
             raise ValueError("reserve must be 0 or more")
@@ -123,6 +126,9 @@ class Admission:
         self._clock = clock
         self._overload = overload
         self.sample_interactive = sample_interactive
+        #: Spaces bulk sends so pages reach the server as its workers free (None: not paced).
+        self.pacer = pacer
+        self._pacing: anyio.Lock | None = None  # bulk requests pass the pacer one at a time, in order
         self._interactive: deque[_Waiter] = deque()
         self._bulk: deque[_Waiter] = deque()
         self.in_flight = 0
@@ -164,7 +170,10 @@ class Admission:
             interactive = bulk is None
         if key is None and not interactive and bulk is not None:
             key = bulk[0]
-        await self._acquire(interactive)
+        if interactive or self.pacer is None:
+            await self._acquire(interactive)
+        else:
+            await self._paced_acquire(self.pacer)
         # The limiter models bulk requests: their own count is what their round trips are compared with.
         ticket = Ticket(
             interactive, key, self.in_flight if interactive else self.bulk_in_flight, self._clock(), clock=self._clock
@@ -190,6 +199,21 @@ class Admission:
         self.bulk_in_flight += not interactive
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
 
+    async def _paced_acquire(self, pacer: Pacer) -> None:
+        """A bulk slot no sooner than the pacer allows. The pacer is asked again after each wait (every
+        answer may change its interval), and the request counts as sent once it holds its slot: the
+        next one is paced from then, not from when this one was let through the pacer."""
+        if self._pacing is None:
+            self._pacing = anyio.Lock()
+        async with self._pacing:
+            waited = False
+            while (delay := pacer.delay(self._clock())) > 0:
+                waiting_for.set(f"its turn under the export's pacing ({pacer.interval * 1000:.0f} ms per page)")
+                await anyio.sleep(delay)
+                waited = True
+            await self._acquire(False)
+            pacer.sent(self._clock(), waited=waited)
+
     async def _acquire(self, interactive: bool) -> None:
         queue = self._interactive if interactive else self._bulk
         if not queue and self._can_admit(interactive):
@@ -213,8 +237,12 @@ class Admission:
         if ticket.outcome is None and (self.sample_interactive or not ticket.interactive):
             ended = ticket.answered_at if ticket.answered_at is not None else now
             self.limiter.on_sample(ended - ticket.started, ticket.in_flight, now, ticket.key)
+            if self.pacer is not None and not ticket.interactive:
+                self.pacer.on_sample(ended - ticket.started, self.limiter.baseline(ticket.key), ended)
         elif ticket.outcome == "drop":
             self.limiter.on_drop(now)
+            if self.pacer is not None and not ticket.interactive:
+                self.pacer.on_drop()
         self._release(ticket.interactive)
 
     def _release(self, interactive: bool) -> None:

@@ -14,6 +14,7 @@ from ._admission import Admission
 from ._auth import Auth, BasicAuth, BearerToken
 from ._body import DEFAULT_MAX_BODY_SIZE
 from ._limiter import VegasLimiter
+from ._pacer import Pacer
 from ._paging import DEFAULT_EXPORT_PAGE_SIZE, DEFAULT_PAGE_SIZE
 from ._resource import App
 from ._retry import RetryPolicy
@@ -100,11 +101,12 @@ class Krill:
         #: ``"auto"`` (adaptive) or the fixed number of export pages in flight.
         self.concurrency_mode: int | Literal["auto"] = concurrency
         if concurrency == "auto":
-            limiter = VegasLimiter(initial=min(8, bound), max_limit=bound)
+            limiter = VegasLimiter(initial=min(VegasLimiter.INITIAL, bound), max_limit=bound)
         else:
             limiter = VegasLimiter(initial=bound, min_limit=bound, max_limit=bound)
-        #: Client-wide admission: every request of this client goes through it (interactive calls first).
-        self.admission = Admission(limiter, reserve=reserve)
+        #: Client-wide admission: every request of this client goes through it (interactive calls first);
+        #: adaptive exports are also paced to the server's measured pace.
+        self.admission = Admission(limiter, reserve=reserve, pacer=Pacer() if concurrency == "auto" else None)
         self.page_size = page_size
         self.export_page_size = export_page_size
         #: The credentials object (``krill.auth`` is the ``/api/v2/auth/`` namespace).

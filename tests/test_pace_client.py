@@ -3,6 +3,7 @@ shared by every export, overload answers lower it (no timed assertions)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,7 +12,8 @@ import anyio
 import pytest
 from aiohttp import web
 
-from krill_async import Krill, RetryPolicy
+from krill_async import Krill, RequestTimeout, RetryPolicy, Timeout
+from krill_async._limiter import VegasLimiter
 from krill_async.testing import KrillSimulator, SimulatorConfig
 from krill_async.testing._capacity import CapacityConfig
 
@@ -91,7 +93,7 @@ async def test_two_exports_share_one_limit() -> None:
                 tg.start_soon(export)
                 await wait_for(lambda: state["held"] >= limit)
                 await anyio.sleep(0.2)  # room for any page that would wrongly get past the shared limit
-                peak = state["peak"]
+                peak, limit = state["peak"], krill.admission.bulk_limit  # (slow start moved it: first pages)
                 state["release"].set()
             assert counts == [COUNT, COUNT]
             assert peak == limit  # not 2 x limit: the exports share the server
@@ -103,6 +105,7 @@ async def test_overloaded_server_lowers_the_limit_and_the_export_completes() -> 
     retry = RetryPolicy(attempts=8, backoff=0.02, max_backoff=0.2, max_retry_after=0.2)
     with anyio.fail_after(60), sim.run_in_thread():
         async with Krill(sim.url, auth=("usuario", "contraseña"), max_concurrency=16, retry=retry) as krill:
+            krill.admission.limiter = VegasLimiter(initial=8, max_limit=16)  # start well above 1 worker's knee
             before = krill.admission.limit
             async with krill.isp.cpes.export(page_size=20) as records:
                 ids = [c.id async for c in records]
@@ -122,3 +125,48 @@ async def test_a_fixed_concurrency_is_kept() -> None:
                 await anyio.sleep(0.2)
                 assert state["held"] == 3 and krill.admission.limit == 4
                 state["release"].set()
+
+
+# -- pacing -------------------------------------------------------------------------------------------------
+
+
+async def test_pages_are_paced_but_interactive_calls_are_not() -> None:
+    """The pacer spaces export pages (its interval, forced here) and never delays a get()."""
+    with anyio.fail_after(20):
+        async with held_pages() as (url, state), Krill(url, max_concurrency=16) as krill:
+            pacer = krill.admission.pacer
+            assert pacer is not None
+            state["release"].set()
+            pacer.capacity = pacer.interval = 0.15
+            pacer.sent(time.monotonic())  # as if a page had just been sent
+            started = time.monotonic()
+            async with krill.isp.cpes.export(page_size=100) as records, anyio.create_task_group() as tg:
+                tg.start_soon(drain, records)
+                await krill.isp.cpes.get(7)
+                got_detail = time.monotonic() - started
+            took = time.monotonic() - started
+    assert got_detail < 0.15  # not behind the pacer
+    pages = [offset for kind, offset in state["log"] if kind == "page"]
+    assert len(pages) == 4 and pacer.paced >= 3
+    assert took >= 4 * 0.15 * 0.9  # four pages, each a paced interval after the one before
+
+
+async def test_the_callers_timeout_covers_the_pacing_wait_and_names_it() -> None:
+    with anyio.fail_after(20):
+        async with held_pages() as (url, state), Krill(url, timeout=Timeout(total=0.3)) as krill:
+            pacer = krill.admission.pacer
+            assert pacer is not None
+            state["release"].set()
+            pacer.capacity = pacer.interval = 60.0
+            pacer.sent(time.monotonic())
+            with pytest.raises(RequestTimeout, match="pacing"):
+                async with krill.isp.cpes.export(page_size=100) as records:
+                    await drain(records)
+            assert krill.admission.in_flight == 0  # the wait held no slot
+
+
+async def test_a_fixed_concurrency_is_not_paced() -> None:
+    async with Krill("http://127.0.0.1:9", concurrency=4) as krill:
+        assert krill.admission.pacer is None
+    async with Krill("http://127.0.0.1:9") as krill:
+        assert krill.admission.pacer is not None
