@@ -123,7 +123,7 @@ async def run_row(url: str, mode: str, args: argparse.Namespace, ids: list[int])
     async with Krill(url, auth=AUTH, concurrency="auto" if adaptive else int(mode), max_concurrency=64) as krill:
         if adaptive:
             krill.admission.limiter = VegasLimiter(initial=args.initial, max_limit=64, queue=args.queue)
-            krill.admission.pacer = None if args.no_pacing else Pacer(target=args.pacer_target)
+            krill.admission.pacer = Pacer(target=args.pacer_target) if args.pacing else None
         await krill.isp.cpes.get(ids[0])  # connect and authenticate before timing
         control(url, reset=True)
         done = anyio.Event()
@@ -241,11 +241,13 @@ def main() -> None:
     p.add_argument("--get-interval", type=float, default=0.1)
     p.add_argument("--idle-calls", type=int, default=30)
     p.add_argument("--initial", type=int, default=VegasLimiter().limit, help="the adaptive limiter's first limit")
-    p.add_argument("--no-pacing", action="store_true", help="adaptive rows without the pacer (window only)")
+    p.add_argument("--pacing", action="store_true", help="adaptive rows with Krill(pacing=True) (and --initial 2)")
     p.add_argument("--pacer-target", type=float, default=Pacer().target, help="the pacer's queueing delay target")
     p.add_argument("--queue", type=float, default=VegasLimiter().queue, help="the adaptive limiter's queue target")
     p.add_argument("--out", type=Path, default=None, help="also write the tables to this file")
     args = p.parse_args()
+    if args.pacing and "--initial" not in sys.argv:
+        args.initial = 2  # as Krill(pacing=True)
     if args.quick:  # a smoke test: 20 pages are too few to show adaptation on the larger servers
         args.cpes, args.workers, args.idle_calls = 10_000, [1, 4, 16], 20
         args.concurrency = [1, 2, 4, 8, 32]

@@ -45,7 +45,10 @@ class Krill:
     adapts to the round trips and overload answers the server shows, between 1 and ``max_concurrency``,
     shared by every export of the client; a number fixes it as before. Interactive calls (a ``get()``,
     an action, a small list) always take the next free slot before queued export pages, and one slot
-    (``reserve``) is kept for them. Pass ``session`` to use your own
+    (``reserve``) is kept for them. ``pacing=True`` also paces adaptive exports to the server's measured
+    pace, which keeps a small server (one or two workers) from holding a queued page in front of those
+    calls; it starts at 2 pages instead of 8 (see docs/reliability.md: on larger servers it costs
+    throughput, so it is off by default). Pass ``session`` to use your own
     ``aiohttp.ClientSession`` (the client then never closes it); ``ssl`` takes an ``ssl.SSLContext`` for
     a private CA (``False`` disables verification: never do that in production).
 
@@ -67,6 +70,7 @@ class Krill:
         concurrency: int | Literal["auto"] = "auto",
         max_concurrency: int = 16,
         reserve: int = 1,
+        pacing: bool = False,
         page_size: int = DEFAULT_PAGE_SIZE,
         export_page_size: int = DEFAULT_EXPORT_PAGE_SIZE,
         session: aiohttp.ClientSession | None = None,
@@ -101,12 +105,14 @@ class Krill:
         #: ``"auto"`` (adaptive) or the fixed number of export pages in flight.
         self.concurrency_mode: int | Literal["auto"] = concurrency
         if concurrency == "auto":
-            limiter = VegasLimiter(initial=min(VegasLimiter.INITIAL, bound), max_limit=bound)
+            limiter = VegasLimiter(initial=min(2 if pacing else VegasLimiter.INITIAL, bound), max_limit=bound)
         else:
             limiter = VegasLimiter(initial=bound, min_limit=bound, max_limit=bound)
         #: Client-wide admission: every request of this client goes through it (interactive calls first);
-        #: adaptive exports are also paced to the server's measured pace.
-        self.admission = Admission(limiter, reserve=reserve, pacer=Pacer() if concurrency == "auto" else None)
+        #: with ``pacing=True`` adaptive exports are also paced to the server's measured pace.
+        self.admission = Admission(
+            limiter, reserve=reserve, pacer=Pacer() if pacing and concurrency == "auto" else None
+        )
         self.page_size = page_size
         self.export_page_size = export_page_size
         #: The credentials object (``krill.auth`` is the ``/api/v2/auth/`` namespace).

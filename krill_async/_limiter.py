@@ -52,16 +52,17 @@ class Baseline:
 class VegasLimiter:
     """Adaptive concurrency limit within ``[min_limit, max_limit]`` (see the module docstring).
 
-    ``initial`` is the first limit (2: a burst of more pages would sit in a one-worker server's queue,
-    in front of every interactive call, for as many page services; slow start reaches 16 in about six
-    round trips). ``queue`` is how many requests may wait at the server beyond its estimated capacity
+    ``initial`` is the first limit (8: the client's fixed default until #14, so that a short export
+    starts no slower than it used to; a paced client starts at 2, since a burst of more pages would sit
+    in a one-worker server's queue, in front of every interactive call, for as many page services).
+    ``queue`` is how many requests may wait at the server beyond its estimated capacity
     (1 keeps every worker busy without a long queue in front of interactive calls); ``tolerance`` is the
     RTT growth taken as noise rather than queueing (1.2: 20%); ``backoff`` multiplies the limit on a
     drop; ``window`` is how long a baseline stays valid before it is measured again.
     """
 
     #: The default first limit.
-    INITIAL = 2
+    INITIAL = 8
 
     def __init__(
         self,

@@ -133,7 +133,7 @@ async def test_a_fixed_concurrency_is_kept() -> None:
 async def test_pages_are_paced_but_interactive_calls_are_not() -> None:
     """The pacer spaces export pages (its interval, forced here) and never delays a get()."""
     with anyio.fail_after(20):
-        async with held_pages() as (url, state), Krill(url, max_concurrency=16) as krill:
+        async with held_pages() as (url, state), Krill(url, max_concurrency=16, pacing=True) as krill:
             pacer = krill.admission.pacer
             assert pacer is not None
             state["release"].set()
@@ -153,7 +153,7 @@ async def test_pages_are_paced_but_interactive_calls_are_not() -> None:
 
 async def test_the_callers_timeout_covers_the_pacing_wait_and_names_it() -> None:
     with anyio.fail_after(20):
-        async with held_pages() as (url, state), Krill(url, timeout=Timeout(total=0.3)) as krill:
+        async with held_pages() as (url, state), Krill(url, timeout=Timeout(total=0.3), pacing=True) as krill:
             pacer = krill.admission.pacer
             assert pacer is not None
             state["release"].set()
@@ -165,8 +165,10 @@ async def test_the_callers_timeout_covers_the_pacing_wait_and_names_it() -> None
             assert krill.admission.in_flight == 0  # the wait held no slot
 
 
-async def test_a_fixed_concurrency_is_not_paced() -> None:
-    async with Krill("http://127.0.0.1:9", concurrency=4) as krill:
+async def test_pacing_is_opt_in_and_only_for_adaptive_concurrency() -> None:
+    async with Krill("http://127.0.0.1:9", concurrency=4, pacing=True) as krill:
         assert krill.admission.pacer is None
     async with Krill("http://127.0.0.1:9") as krill:
-        assert krill.admission.pacer is not None
+        assert krill.admission.pacer is None and krill.admission.limit == 8 + 1
+    async with Krill("http://127.0.0.1:9", pacing=True) as krill:
+        assert krill.admission.pacer is not None and krill.admission.limit == 2 + 1

@@ -133,7 +133,7 @@ def simulate(
     return run
 
 
-def auto(max_limit: int = 64, initial: int = VegasLimiter.INITIAL) -> VegasLimiter:
+def auto(max_limit: int = 64, initial: int = 2) -> VegasLimiter:  # (a paced client's start)
     return VegasLimiter(initial=initial, max_limit=max_limit)
 
 
