@@ -72,3 +72,17 @@ async def test_pages_after_records_and_no_task_left_behind(krill_simulator_facto
             assert records.records_yielded == 1 + 40
         assert asyncio.all_tasks() == tasks_before  # the generator left by `break` was closed on exit
     assert sizes == [20, 20]
+
+
+def test_page_keys_read_the_slots_of_sealed_records() -> None:
+    from krill_async import Cpe
+    from krill_async._drift import _page_keys
+
+    class Mine(Cpe):  # not sealed: read through its (inherited) properties
+        pass
+
+    assert "id" in Cpe.__raw_readers__
+    records = [Cpe(id=1), Cpe(id=None), Cpe(sn="no id"), Cpe(id=2)]
+    assert _page_keys(records, "id") == frozenset({1, 2})  # absent (UNSET) and null are no keys
+    assert _page_keys([Mine(id=3), Mine()], "id") == frozenset({3})
+    assert _page_keys([Cpe(id=4), {"id": 5}], "id") == frozenset({4, 5})  # mixed: the general path
