@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 __all__ = ["DriftReport", "DriftTracker", "key_of"]
 
 
@@ -34,12 +36,16 @@ def _page_keys(items: Iterable[Any], key: str) -> frozenset[Any]:
         kind = type(first)
         if not hasattr(kind, key) and not hasattr(first, "__dict__") and set(map(type, items)) == {kind}:
             return frozenset()  # records without that field (a projection, raw bytes): no keys to compare
+        # a sealed record's slot reader (C) rather than its property (a Python call per record)
+        readers = kind.__dict__.get("__raw_readers__")
+        read = readers.get(key) if isinstance(readers, dict) else None
         try:
-            found = set(map(operator.attrgetter(key), items))
-        except AttributeError:
+            found = set(map(read or operator.attrgetter(key), items))
+        except (AttributeError, TypeError):
             pass  # mixed records: the general path below
         else:
             found.discard(None)
+            found.discard(msgspec.UNSET)
             return frozenset(found)
     return frozenset(k for k in (key_of(item, key) for item in items) if k is not None)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 from anyio.abc import TaskGroup
@@ -16,6 +16,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from yarl import URL
 
 from ._admission import bulk_requests
+from ._cursor import PageCursor
 from ._drift import DriftReport, DriftTracker, key_of
 from ._page import Page
 from ._paging import LinkGuard, offset_of, plan_offsets
@@ -48,7 +49,7 @@ class _Slot:
     holds_permit: bool = False
 
 
-class Export(Generic[T]):
+class Export(PageCursor[T]):
     """A concurrent export of a collection. Enter it with ``async with``; iterate records or pages.
 
     Fetch tasks live in a task group owned by this context manager: leaving the block (normally, by
@@ -69,6 +70,7 @@ class Export(Generic[T]):
         key: str = "id",
         recover_missed: bool = True,
     ) -> None:
+        super().__init__()
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         if page_size < 1:
@@ -88,7 +90,6 @@ class Export(Generic[T]):
         #: ``count`` from the first page (None until it arrives, or for unpaginated endpoints).
         self.count: int | None = None
         self.pages_fetched = 0
-        self.records_yielded = 0
         self.duplicates_skipped = 0
         #: What the export saw drift (counts, short pages, duplicates): set when the export ends.
         self.drift: DriftReport | None = None
@@ -100,8 +101,6 @@ class Export(Generic[T]):
         self._tg: TaskGroup | None = None
         self._permits = anyio.Semaphore(concurrency)
         self._receive: MemoryObjectReceiveStream[_Slot] | None = None
-        self._items: list[T] = []
-        self._index = 0
         self._current_slot: _Slot | None = None
         self._entered = False
         self._finished = False
@@ -136,6 +135,7 @@ class Export(Generic[T]):
         tb: TracebackType | None,
     ) -> bool:
         assert self._tg is not None and self._receive is not None
+        await self._close_iterators()
         self._tg.cancel_scope.cancel()
         self._receive.close()
         # The body's own exception is not handed to the task group: it propagates unchanged instead of
@@ -179,29 +179,40 @@ class Export(Generic[T]):
 
     # -- consumer side --------------------------------------------------------------------------------
 
-    def __aiter__(self) -> Export[T]:
-        return self
+    def __aiter__(self) -> AsyncIterator[T]:
+        # An async generator hands out a page's records straight from its list iterator: no coroutine, no
+        # Python frame per record. A consistent export checks every key, through __anext__.
+        if self._seen is not None:
+            return self
+        return self._track(self._records())
+
+    async def _records(self) -> AsyncGenerator[T, None]:
+        while True:
+            for item in self._cursor:
+                yield item
+            try:
+                item = await self._next_record()
+            except StopAsyncIteration:
+                return
+            yield item
 
     async def __anext__(self) -> T:
-        index = self._index
-        if self._seen is None and index < len(self._items):  # the common case: the next record of the page
-            self._index = index + 1
-            self.records_yielded += 1
-            return self._items[index]
+        if self._seen is None:
+            for item in self._cursor:  # the common case: the next record of the page
+                return item
         return await self._next_record()
 
     async def _next_record(self) -> T:
         while True:
-            while self._index < len(self._items):
-                item = self._items[self._index]
-                self._index += 1
-                if self._seen is not None:
+            seen = self._seen
+            for item in self._cursor:
+                if seen is not None:
                     key = key_of(item, self.key)
-                    if key in self._seen:
+                    if key in seen:
                         self.duplicates_skipped += 1
+                        self._count_skipped()
                         continue
-                    self._seen.add(key)
-                self.records_yielded += 1
+                    seen.add(key)
                 return item
             page = await self._next_page()
             if page is None:
@@ -209,12 +220,11 @@ class Export(Generic[T]):
                     self._finished = True
                     recovered = await self._finish_consistent() if self._seen is not None else []
                     if recovered:
-                        self._items, self._index = recovered, 0
+                        self._set_items(recovered, 0)
                         continue
                     self._report()
                 raise StopAsyncIteration
-            self._items = page.items
-            self._index = self._skip.pop(page.offset, 0)
+            self._set_items(page.items, self._skip.pop(page.offset, 0))
 
     async def pages(self) -> AsyncIterator[Page[T]]:
         """The export page by page (a page's permit is returned when the next one is requested)."""
@@ -227,8 +237,8 @@ class Export(Generic[T]):
                     self._finished = True
                     self._report()
                 return
-            self._index = len(page.items)
-            self.records_yielded += len(page.items)
+            self._set_items(page.items, len(page.items))
+            self._count_page(len(page.items))
             yield page
 
     async def _next_page(self) -> Page[T] | None:
@@ -249,7 +259,7 @@ class Export(Generic[T]):
             raise error
         assert slot.page is not None
         self._current_slot = slot
-        self._items, self._index = [], 0
+        self._set_items([], 0)
         return await self._check_page(slot)
 
     async def _check_page(self, slot: _Slot) -> Page[T] | None:

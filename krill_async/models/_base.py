@@ -34,6 +34,9 @@ class Record(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     #: Fields decoded on first access: the wire keeps them as ``msgspec.Raw`` (the JSON text, zero-copy,
     #: referencing the page's body) until read; reading decodes them once into their documented type.
     __lazy_fields__: ClassVar[dict[str, Any]] = {}
+    #: Per sealed class: each plain field's slot reader (C level; an absent field reads as ``UNSET``), for
+    #: the library's own bulk reads (an export's keys) where a Python property call per record shows.
+    __raw_readers__: ClassVar[dict[str, Any]] = {}
 
     def _visible_fields(self) -> Iterator[tuple[str, Any]]:
         for name in self.__struct_fields__:
@@ -136,8 +139,12 @@ def seal_records(classes: Iterable[Any]) -> None:
     for cls in classes:
         if not (isinstance(cls, type) and issubclass(cls, Record)):
             continue
+        readers: dict[str, Any] = {}
         for name in cls.__struct_fields__:
             slot = cls.__dict__.get(name)
             if slot is not None and type(slot).__name__ == "member_descriptor":
                 lazy = name in cls.__lazy_fields__
                 setattr(cls, name, _lazy_reader(slot, name, cls) if lazy else _reader(slot))
+                if not lazy:
+                    readers[name] = slot.__get__
+        cls.__raw_readers__ = readers
