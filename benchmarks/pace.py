@@ -37,7 +37,7 @@ import anyio
 
 from krill_async import Krill
 from krill_async._limiter import VegasLimiter
-from krill_async._pacer import Pacer
+from krill_async._pacer import PACED_INITIAL_LIMIT, Pacer
 
 T = TypeVar("T")
 AUTH = ("usuario", "contraseña")
@@ -247,7 +247,7 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=None, help="also write the tables to this file")
     args = p.parse_args()
     if args.pacing and "--initial" not in sys.argv:
-        args.initial = 2  # as Krill(pacing=True)
+        args.initial = PACED_INITIAL_LIMIT  # as Krill(pacing=True)
     if args.quick:  # a smoke test: 20 pages are too few to show adaptation on the larger servers
         args.cpes, args.workers, args.idle_calls = 10_000, [1, 4, 16], 20
         args.concurrency = [1, 2, 4, 8, 32]

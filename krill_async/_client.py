@@ -14,7 +14,7 @@ from ._admission import Admission
 from ._auth import Auth, BasicAuth, BearerToken
 from ._body import DEFAULT_MAX_BODY_SIZE
 from ._limiter import VegasLimiter
-from ._pacer import Pacer
+from ._pacer import PACED_INITIAL_LIMIT, Pacer
 from ._paging import DEFAULT_EXPORT_PAGE_SIZE, DEFAULT_PAGE_SIZE
 from ._resource import App
 from ._retry import RetryPolicy
@@ -105,7 +105,9 @@ class Krill:
         #: ``"auto"`` (adaptive) or the fixed number of export pages in flight.
         self.concurrency_mode: int | Literal["auto"] = concurrency
         if concurrency == "auto":
-            limiter = VegasLimiter(initial=min(2 if pacing else VegasLimiter.INITIAL, bound), max_limit=bound)
+            limiter = VegasLimiter(
+                initial=min(PACED_INITIAL_LIMIT if pacing else VegasLimiter.INITIAL, bound), max_limit=bound
+            )
         else:
             limiter = VegasLimiter(initial=bound, min_limit=bound, max_limit=bound)
         #: Client-wide admission: every request of this client goes through it (interactive calls first);

@@ -39,7 +39,11 @@ from __future__ import annotations
 import math
 from collections import deque
 
-__all__ = ["Pacer"]
+__all__ = ["PACED_INITIAL_LIMIT", "Pacer"]
+
+#: The adaptive limit a paced client starts at: a first burst of more pages would sit in a one-worker
+#: server's queue, in front of every interactive call, for as many page services.
+PACED_INITIAL_LIMIT = 2
 
 
 class Pacer:
@@ -65,8 +69,6 @@ class Pacer:
         self.capacity: float | None = None
         #: Recent average of how long pages waited for a worker (seconds; may dip below 0 with noise).
         self.queue_delay = 0.0
-        #: Seconds between two bulk sends now (0: not paced).
-        self.interval = 0.0
         self._spacings: deque[float] = deque(maxlen=window)
         self._last_answer: float | None = None
         self._last_send = -math.inf
@@ -84,6 +86,11 @@ class Pacer:
             f"<Pacer interval={self.interval * 1000:.1f} ms capacity={capacity} "
             f"queue_delay={self.queue_delay * 1000:.1f} ms>"
         )
+
+    @property
+    def interval(self) -> float:
+        """Seconds between two bulk sends now: the measured pace (0 before the server showed a queue)."""
+        return self.capacity if self.capacity is not None else 0.0
 
     def on_sample(self, rtt: float, baseline: float | None, now: float) -> float:
         """A bulk request answered at ``now`` after ``rtt`` seconds; ``baseline`` is the no-load round
@@ -115,7 +122,6 @@ class Pacer:
             # Nothing waited: perhaps the server got faster, send a little sooner (until pages wait again).
             self.capacity *= 1 - self.probe
         if self.capacity is not None:
-            self.interval = self.capacity
             excess = self.queue_delay - threshold
             if excess > 0 and self._paused_at is None:
                 # A queue longer than the target: hold the next page back by that much, once (the server
@@ -131,7 +137,6 @@ class Pacer:
         """A bulk request was refused or timed out: the server is past its capacity, slow down."""
         if self.capacity is not None:
             self.capacity *= self.drop_stretch
-            self.interval = self.capacity
         return self.interval
 
     def delay(self, now: float) -> float:

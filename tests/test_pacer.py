@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from krill_async._limiter import VegasLimiter
-from krill_async._pacer import Pacer
+from krill_async._pacer import PACED_INITIAL_LIMIT, Pacer
 
 SERVICE, LATENCY, PROBE_SERVICE = 0.102, 0.03, 0.0022
 
@@ -133,7 +133,7 @@ def simulate(
     return run
 
 
-def auto(max_limit: int = 64, initial: int = 2) -> VegasLimiter:  # (a paced client's start)
+def auto(max_limit: int = 64, initial: int = PACED_INITIAL_LIMIT) -> VegasLimiter:
     return VegasLimiter(initial=initial, max_limit=max_limit)
 
 
@@ -220,7 +220,7 @@ def test_the_pace_is_the_spacing_of_answers_that_waited() -> None:
 
 def test_delay_and_sent_space_the_sends() -> None:
     pacer = Pacer()
-    pacer.interval = 0.1
+    pacer.capacity = 0.1
     assert pacer.delay(5.0) == 0.0
     pacer.sent(5.0)
     assert pacer.delay(5.04) == pytest.approx(0.06)
@@ -231,7 +231,7 @@ def test_delay_and_sent_space_the_sends() -> None:
 def test_a_drop_slows_the_pace_and_bad_samples_teach_nothing() -> None:
     pacer = Pacer(drop_stretch=1.5)
     assert pacer.on_drop() == 0.0  # no pace yet: nothing to slow down (the window halves)
-    pacer.capacity = pacer.interval = 0.1
+    pacer.capacity = 0.1
     assert pacer.on_drop() == pytest.approx(0.15)
     for rtt, baseline in ((0.0, 0.1), (-1.0, 0.1), (math.nan, 0.1), (math.inf, 0.1), (0.2, None), (0.2, 0.0)):
         assert pacer.on_sample(rtt, baseline, 1.0) == pytest.approx(0.15)
