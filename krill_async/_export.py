@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 from anyio.abc import TaskGroup
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
-from yarl import URL
+from anyio.streams.memory import MemoryObjectReceiveStream
 
-from ._admission import bulk_requests
 from ._cursor import PageCursor
 from ._drift import DriftReport, DriftTracker, key_of
+from ._export_producer import PageProducer, PageSlot
 from ._page import Page
-from ._paging import LinkGuard, offset_of, plan_offsets
 from ._resume import ResumePoint
-from ._urls import redact_url, with_params
+from ._urls import redact_url
 from .errors import KrillError
 
 if TYPE_CHECKING:
@@ -31,25 +28,10 @@ T = TypeVar("T")
 log = logging.getLogger("krill_async")
 
 
-class _Stopped(Exception):
-    """The consumer asked the producer to schedule no more pages (an empty page before ``count``)."""
-
-
 __all__ = ["DriftReport", "Export"]
 
 
-@dataclass(eq=False)
-class _Slot:
-    """A page on its way: filled by a fetch task, read by the consumer."""
-
-    offset: int
-    done: anyio.Event = field(default_factory=anyio.Event)
-    page: Page[Any] | None = None
-    error: Exception | None = None
-    holds_permit: bool = False
-
-
-class Export(PageCursor[T]):
+class Export(PageCursor[T], PageProducer[T]):
     """A concurrent export of a collection. Enter it with ``async with``; iterate records or pages.
 
     Fetch tasks live in a task group owned by this context manager: leaving the block (normally, by
@@ -100,8 +82,8 @@ class Export(PageCursor[T]):
         self._end = None if query.limit is None else query.offset + query.limit
         self._tg: TaskGroup | None = None
         self._permits = anyio.Semaphore(concurrency)
-        self._receive: MemoryObjectReceiveStream[_Slot] | None = None
-        self._current_slot: _Slot | None = None
+        self._receive: MemoryObjectReceiveStream[PageSlot] | None = None
+        self._current_slot: PageSlot | None = None
         self._entered = False
         self._finished = False
         self._start = resume.offset if resume is not None else query.offset
@@ -110,7 +92,7 @@ class Export(PageCursor[T]):
         self._done: set[int] = set(resume.done_offsets) if resume is not None else set()
         self._skip: dict[int, int] = dict([resume.partial_page]) if resume and resume.partial_page else {}
         self._seen: set[Any] | None = set() if consistent else None
-        self._in_flight: set[_Slot] = set()
+        self._in_flight: set[PageSlot] = set()
 
     def __repr__(self) -> str:
         return (
@@ -122,7 +104,7 @@ class Export(PageCursor[T]):
         if self._entered:
             raise KrillError("an Export can be entered once; call .export() again for a new one")
         self._entered = True
-        send, self._receive = anyio.create_memory_object_stream[_Slot](math.inf)
+        send, self._receive = anyio.create_memory_object_stream[PageSlot](math.inf)
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         self._tg.start_soon(self._produce, send)
@@ -262,7 +244,7 @@ class Export(PageCursor[T]):
         self._set_items([], 0)
         return await self._check_page(slot)
 
-    async def _check_page(self, slot: _Slot) -> Page[T] | None:
+    async def _check_page(self, slot: PageSlot) -> Page[T] | None:
         """Distrust the server: complete a short page, end at an empty page before ``count``, and note
         what drifted. None means the export ends here."""
         page: Page[T] = slot.page  # type: ignore[assignment]
@@ -319,101 +301,3 @@ class Export(PageCursor[T]):
         from ._consistent import finish_consistent
 
         return await finish_consistent(self)
-
-    # -- producer side --------------------------------------------------------------------------------
-
-    async def _fetch_into(self, slot: _Slot, url: URL, send: MemoryObjectSendStream[_Slot] | None) -> None:
-        try:
-            with bulk_requests(self.page_size):  # export pages yield to interactive calls; the limiter learns
-                slot.page = await self.query.fetch(url, requested=self.page_size)
-            self.pages_fetched += 1
-        except KrillError as exc:
-            slot.error = exc
-        except Exception as exc:  # a bug must reach the consumer, not kill the task group silently
-            slot.error = exc
-        finally:
-            slot.done.set()
-        if send is not None:  # unordered: deliver as soon as complete (the buffer is unbounded: no wait)
-            self._in_flight.discard(slot)
-            with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
-                send.send_nowait(slot)  # suppressed: the consumer has left
-
-    async def _schedule(self, send: MemoryObjectSendStream[_Slot], url: URL, *, permit: bool) -> _Slot:
-        assert self._tg is not None
-        if permit:
-            await self._permits.acquire()
-            if self._stop_scheduling:
-                self._permits.release()
-                raise _Stopped
-        slot = _Slot(offset_of(url), holds_permit=permit)
-        if self.ordered:
-            await send.send(slot)
-            self._tg.start_soon(self._fetch_into, slot, url, None)
-        else:
-            self._in_flight.add(slot)
-            self._tg.start_soon(self._fetch_into, slot, url, send)
-        return slot
-
-    def _size_at(self, offset: int, step: int) -> int:
-        """The ``limit`` to ask for at ``offset``: a whole page, or only what the query's limit still wants."""
-        return step if self._end is None else max(1, min(step, self._end - offset))
-
-    async def _produce(self, send: MemoryObjectSendStream[_Slot]) -> None:
-        async with send:
-            try:
-                with contextlib.suppress(_Stopped):
-                    await self._plan_and_fetch(send)
-                while self._in_flight:  # unordered: the stream stays open until every fetch delivered
-                    await next(iter(self._in_flight)).done.wait()
-            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                return  # the consumer has left
-            except Exception as exc:  # e.g. PaginationError: deliver it in order, after the pages before it
-                failed = _Slot(-1, error=exc)
-                failed.done.set()
-                try:
-                    await send.send(failed)
-                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                    return
-
-    async def _plan_and_fetch(self, send: MemoryObjectSendStream[_Slot]) -> None:
-        query = self.query
-        if self._end is not None and self._start >= self._end:
-            return  # limit=0, or a resume point past the limit
-        first_url = query.page_url(self._start, self._size_at(self._start, self.page_size))
-        guard = LinkGuard()
-        guard.check(first_url)
-        last = await self._schedule(send, first_url, permit=True)
-        await last.done.wait()
-        if last.page is None:
-            return
-        first = last.page
-        self.count = first.count if self.resume is None or self.resume.count is None else self.resume.count
-        if first.next_url is not None and first.count is not None:
-            step = self._step = first.page_size
-            planned = first.offset
-            for offset in plan_offsets(first_offset=first.offset, page_size=step, count=first.count, end=self._end):
-                url = query.page_url(offset, self._size_at(offset, step))
-                guard.check(url)
-                planned = offset
-                if offset in self._done:
-                    continue  # finished in an earlier run (resumed unordered export)
-                last = await self._schedule(send, url, permit=True)
-            beyond = planned + step
-            if last.offset != planned and beyond not in self._done and (self._end is None or beyond < self._end):
-                # the last planned pages were finished in an earlier run: look past them for growth
-                url = query.page_url(planned + step, step)
-                guard.check(url)
-                last = await self._schedule(send, url, permit=True)
-        # After the planned pages, follow `next` in case the collection grew while we read it.
-        while True:
-            await last.done.wait()
-            if last.page is None or last.page.next_url is None or not last.page.items:
-                return  # (an empty page that links a next one is a lying count: never followed)
-            next_url = last.page.next_url
-            if self._end is not None:
-                next_offset = offset_of(next_url)
-                if next_offset >= self._end:
-                    return
-                next_url = with_params(next_url, [("limit", str(self._size_at(next_offset, self._step)))])
-            guard.check(next_url)
-            last = await self._schedule(send, next_url, permit=True)
