@@ -5,9 +5,9 @@ An independent fast server runs in its own process: plain aiohttp serving pre-en
 request, and a JWT login for the peer client. The records are taken once from the project's simulator
 (then cached in the temp dir); the serving code is not the simulator's. Every job runs in a fresh child
 process; its CPU time (user + system, ``resource.getrusage``) is measured around the job alone, with imports
-outside (reported on their own line). The floor is measured in a child of its own: the very bodies the job
-received, fetched first, then decoded by msgspec alone (``msgspec.json.Decoder`` of a plain envelope of the
-same record type), each page once per round, best of the rounds. Run from the repository root:
+outside (reported on their own line). The floor is measured in the job's process right after the job: the
+very bodies the job received, fetched again, then decoded by msgspec alone (``msgspec.json.Decoder`` of a
+plain envelope of the same record type), each page once per round, best of the rounds. Run from the repository root:
 
     python benchmarks/floor.py                  # 50,000 CPEs and 100,000 Hosts, 30 ms, page size 1000
     python benchmarks/floor.py --quick          # 5,000 / 10,000, 1 repeat
@@ -116,6 +116,7 @@ def job(name: str, url: str, page_size: int, concurrency: int) -> dict[str, Any]
         return seen, max(lags)
 
     start_rss = peak_rss_mb()
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     wall, cpu = time.perf_counter(), cpu_now()
     lag = float("nan")
     if name == "jmq":
@@ -128,12 +129,13 @@ def job(name: str, url: str, page_size: int, concurrency: int) -> dict[str, Any]
         run = {"export": export, "scan": scan, "aiohttp": plain}[name]
         seen, lag = anyio.run(with_ticker, run)
     cpu, wall = cpu_now() - cpu, time.perf_counter() - wall
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
     rss = peak_rss_mb()
     floors = {}
     if name in ("export", "scan"):  # the floor, in this very process, right after the job
         floors = floor(url, page_size, 3, ("cpes", "cpes-eager") if name == "export" else ("hosts",))
     return {"floor": floors, "records": seen, "cpu": cpu, "wall": wall, "rss": rss, "start_rss": start_rss,
-            "lag_ms": lag * 1000, "imports": imports}  # fmt: skip
+            "lag_ms": lag * 1000, "imports": imports, "faults": faults}  # fmt: skip
 
 
 def floor(url: str, page_size: int, rounds: int, only: tuple[str, ...]) -> dict[str, Any]:
@@ -328,6 +330,9 @@ def main() -> int:
                   f"{extra}", end="")  # fmt: skip
     print()
     imports = {name: statistics.median(r["imports"] for r in runs[name]) * 1000 for name in jobs}
+    faults = {name: statistics.median(r["faults"] for r in runs[name]) for name in jobs}
+    print("\nMinor page faults during the job (memory touched for the first time), median: "
+          + ", ".join(f"{name} {n:,.0f}" for name, n in faults.items()))  # fmt: skip
     print("\nImports (in each job's process, outside its timed region), median ms: "
           + ", ".join(f"{name} {ms:.0f}" for name, ms in imports.items()))  # fmt: skip
     if rss_rows:
