@@ -53,6 +53,7 @@ def simulate(
     service: float = SERVICE,
     latency: float = LATENCY,
     jitter: float = 0.0,
+    late: float = 0.0,
     probe_every: float | None = 0.1,
     seed: int = 0,
 ) -> Run:
@@ -119,7 +120,8 @@ def simulate(
             if queue:
                 arrived, *request = queue.popleft()
                 start(arrived, *request)  # type: ignore[arg-type]
-            push(now + latency / 2 + (0.0 if probe else rng.uniform(0, jitter)), "answer", (sent, seen, probe))
+            delay = 0.0 if probe else rng.uniform(0, jitter) + (late if answered >= 4 else 0.0)
+            push(now + latency / 2 + delay, "answer", (sent, seen, probe))
         elif probe:
             run.probes.append(now - sent)
         else:
@@ -186,6 +188,28 @@ def test_jitter_larger_than_the_target_does_not_slow_the_export_down(workers: in
     pages = 100 * workers
     run = simulate(auto(), Pacer(), workers=workers, pages=pages, jitter=0.015)
     assert run.makespan <= 1.10 * best_fixed(workers, pages)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit, why pacing is opt-in (issue #14): a lasting delay reads as a queue, whose answers "
+    "keep the spacing of our own sends; the pace found is ours (1.7x and 3.7x the best window here, as in "
+    "benchmarks/pace.py on 4 and 16 workers)",
+)
+@pytest.mark.parametrize("workers", [4, 16])
+def test_a_lasting_delay_the_baseline_did_not_see_is_not_taken_for_the_servers_pace(workers: int) -> None:
+    # Every answer after the first few comes 10 ms late (client and server busier than on the first
+    # page), and none waited for a worker: their spacing is our own pace, the server could go faster.
+    pages = 100 * workers
+    run = simulate(auto(), Pacer(), workers=workers, pages=pages, jitter=0.005, late=0.010)
+    assert run.makespan <= 1.10 * best_fixed(workers, pages)
+
+
+def test_without_the_pacer_a_lasting_delay_costs_the_window_nothing() -> None:
+    # The default (no pacer): the same lasting delay is within the limiter's tolerance (20% of the round
+    # trip), and the window keeps the 16 workers busy.
+    run = simulate(auto(initial=8), None, workers=16, pages=1600, jitter=0.005, late=0.010)
+    assert run.makespan <= 1.10 * best_fixed(16, 1600)
 
 
 def test_a_server_that_slows_down_is_followed_without_a_growing_queue() -> None:
