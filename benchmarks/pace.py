@@ -37,7 +37,7 @@ import anyio
 
 from krill_async import Krill
 from krill_async._limiter import VegasLimiter
-from krill_async._pacer import PACED_INITIAL_LIMIT, Pacer
+from krill_async._pacer import Pacer
 
 T = TypeVar("T")
 AUTH = ("usuario", "contraseña")
@@ -120,10 +120,22 @@ async def run_row(url: str, mode: str, args: argparse.Namespace, ids: list[int])
     row = Row(mode)
     adaptive = mode == "adaptive"
     await wait_idle(url)
-    async with Krill(url, auth=AUTH, concurrency="auto" if adaptive else int(mode), max_concurrency=64) as krill:
-        if adaptive:
-            krill.admission.limiter = VegasLimiter(initial=args.initial, max_limit=64, queue=args.queue)
-            krill.admission.pacer = Pacer(target=args.pacer_target) if args.pacing else None
+    pacing = {"auto": "auto", "on": True, "off": False}[args.pacing]
+    concurrency = "auto" if adaptive else int(mode)
+    async with Krill(url, auth=AUTH, concurrency=concurrency, max_concurrency=64, pacing=pacing) as krill:
+        if adaptive and (args.initial is not None or args.queue is not None):
+            limiter = krill.admission.limiter
+            krill.admission.limiter = VegasLimiter(
+                initial=limiter.limit if args.initial is None else args.initial,
+                max_limit=64,
+                queue=limiter.queue if args.queue is None else args.queue,
+            )
+        if adaptive and krill.admission.pacer is not None and (args.pacer_target or args.small_server):
+            default = krill.admission.pacer
+            krill.admission.pacer = Pacer(
+                target=args.pacer_target or default.target,
+                small_server=args.small_server or default.small_server,
+            )
         await krill.isp.cpes.get(ids[0])  # connect and authenticate before timing
         control(url, reset=True)
         done = anyio.Event()
@@ -161,7 +173,11 @@ async def run_row(url: str, mode: str, args: argparse.Namespace, ids: list[int])
             row.final_limit = krill.admission.limit
             pacer = krill.admission.pacer
             if pacer is not None:
-                row.pacing = f", paced {pacer.interval * 1000:.0f} ms/page ({pacer.paced} waits, {pacer.pauses} drains)"
+                row.pacing = (
+                    f", paced {pacer.interval * 1000:.0f} ms/page ({pacer.paced} waits, {pacer.pauses} drains)"
+                    if pacer.engaged
+                    else f", not paced (engaged={pacer.engaged})"
+                )
     return row
 
 
@@ -224,6 +240,9 @@ async def main_async(args: argparse.Namespace) -> list[str]:
             ]
             verdict = ", ".join(f"{name}: {'MET' if ok else 'NOT MET'}" for name, ok in checks)
             say(f"best fixed: {best.mode} ({best.wall:.2f} s); adaptive {adaptive.wall:.2f} s. {verdict}")
+            alone = next((r for r in rows if r.mode == "1" and r.gets), None)
+            if alone is not None:  # one page in flight: never one queued, the workers idle between pages
+                say(f"(fixed 1, never a page queued: get p95 {alone.p(95) * 1000:.0f} ms)")
     return lines
 
 
@@ -240,14 +259,13 @@ def main() -> None:
     p.add_argument("--queue-limit", type=int, default=16)
     p.add_argument("--get-interval", type=float, default=0.1)
     p.add_argument("--idle-calls", type=int, default=30)
-    p.add_argument("--initial", type=int, default=VegasLimiter().limit, help="the adaptive limiter's first limit")
-    p.add_argument("--pacing", action="store_true", help="adaptive rows with Krill(pacing=True) (and --initial 2)")
-    p.add_argument("--pacer-target", type=float, default=Pacer().target, help="the pacer's queueing delay target")
-    p.add_argument("--queue", type=float, default=VegasLimiter().queue, help="the adaptive limiter's queue target")
+    p.add_argument("--pacing", choices=["auto", "on", "off"], default="auto", help="Krill(pacing=): auto, True, False")
+    p.add_argument("--initial", type=int, default=None, help="the adaptive limiter's first limit (the client's)")
+    p.add_argument("--queue", type=float, default=None, help="the adaptive limiter's queue target (the client's)")
+    p.add_argument("--pacer-target", type=float, default=None, help="the pacer's queueing delay target")
+    p.add_argument("--small-server", type=int, default=None, help="pace a server whose knee is at most N pages")
     p.add_argument("--out", type=Path, default=None, help="also write the tables to this file")
     args = p.parse_args()
-    if args.pacing and "--initial" not in sys.argv:
-        args.initial = PACED_INITIAL_LIMIT  # as Krill(pacing=True)
     if args.quick:  # a smoke test: 20 pages are too few to show adaptation on the larger servers
         args.cpes, args.workers, args.idle_calls = 10_000, [1, 4, 16], 20
         args.concurrency = [1, 2, 4, 8, 32]

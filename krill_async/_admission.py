@@ -15,9 +15,11 @@ lives in the pure `VegasLimiter`; this module only measures and queues.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
+import itertools
+import math
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Hashable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -59,8 +61,15 @@ def is_overload(exc: BaseException) -> bool:
 @dataclass(eq=False)
 class _Waiter:
     interactive: bool
+    #: Served earliest deadline first, then in arrival order (``order``).
+    deadline: float = math.inf
+    order: int = 0
     event: anyio.Event = field(default_factory=anyio.Event)
     granted: bool = False
+
+
+def _urgency(waiter: _Waiter) -> tuple[float, int]:
+    return waiter.deadline, waiter.order
 
 
 @dataclass(eq=False)
@@ -101,7 +110,10 @@ class Admission:
     Interactive requests are admitted while fewer than ``limit`` requests are in flight; bulk requests
     (inside `bulk_requests()`, or ``interactive=False``) while fewer than ``bulk_limit`` bulk requests
     (the limiter's limit) and fewer than ``limit`` requests are, and never while an interactive request
-    waits. ``limit`` is ``bulk_limit + reserve``. Within a class, first come first served.
+    waits. ``limit`` is ``bulk_limit + reserve``. Within a class, the earliest deadline first (the
+    calls' ``timeout.total``), then first come first served: a page retrying after a 503 goes before the
+    pages scheduled after it, which would otherwise take every slot of a lowered limit while its own
+    deadline runs out.
     ``clock`` is read here, never in the limiter (tests pass a fake one).
 
     Only bulk requests feed round trips by default (``sample_interactive``): a 30 ms get() moves by 10%
@@ -129,8 +141,9 @@ class Admission:
         #: Spaces bulk sends so pages reach the server as its workers free (None: not paced).
         self.pacer = pacer
         self._pacing: anyio.Lock | None = None  # bulk requests pass the pacer one at a time, in order
-        self._interactive: deque[_Waiter] = deque()
-        self._bulk: deque[_Waiter] = deque()
+        self._interactive: list[_Waiter] = []  # sorted by _urgency
+        self._bulk: list[_Waiter] = []
+        self._arrivals = itertools.count()
         self.in_flight = 0
         self.bulk_in_flight = 0
         #: Most requests in flight at once so far (for monitoring and benchmarks).
@@ -170,7 +183,7 @@ class Admission:
             interactive = bulk is None
         if key is None and not interactive and bulk is not None:
             key = bulk[0]
-        if interactive or self.pacer is None:
+        if interactive or self.pacer is None or self.pacer.engaged is False:
             await self._acquire(interactive)
         else:
             await self._paced_acquire(self.pacer)
@@ -205,6 +218,8 @@ class Admission:
         next one is paced from then, not from when this one was let through the pacer."""
         if self._pacing is None:
             self._pacing = anyio.Lock()
+        if self._pacing.locked():  # behind other pages' turns (a timeout then names the pacing, not a slot)
+            waiting_for.set(f"its turn under the export's pacing ({pacer.interval * 1000:.0f} ms per page)")
         async with self._pacing:
             waited = False
             while (delay := pacer.delay(self._clock())) > 0:
@@ -220,8 +235,8 @@ class Admission:
             await anyio.lowlevel.checkpoint_if_cancelled()  # like any await: a cancelled caller stops here
             self._take(interactive)
             return
-        waiter = _Waiter(interactive)
-        queue.append(waiter)
+        waiter = _Waiter(interactive, anyio.current_effective_deadline(), next(self._arrivals))
+        bisect.insort(queue, waiter, key=_urgency)
         try:
             await waiter.event.wait()
         except BaseException:
@@ -239,6 +254,7 @@ class Admission:
             self.limiter.on_sample(ended - ticket.started, ticket.in_flight, now, ticket.key)
             if self.pacer is not None and not ticket.interactive:
                 self.pacer.on_sample(ended - ticket.started, self.limiter.baseline(ticket.key), ended)
+                self.pacer.on_window(self.limiter.knee)
         elif ticket.outcome == "drop":
             self.limiter.on_drop(now)
             if self.pacer is not None and not ticket.interactive:
@@ -251,10 +267,10 @@ class Admission:
         self._wake()
 
     def _wake(self) -> None:
-        """Hand free slots to waiters: interactive ones first, then bulk ones, each in arrival order."""
+        """Hand free slots to waiters: interactive ones first, then bulk ones, each earliest deadline first."""
         for queue, interactive in ((self._interactive, True), (self._bulk, False)):
             while queue and self._can_admit(interactive):
-                waiter = queue.popleft()
+                waiter = queue.pop(0)
                 waiter.granted = True
                 self._take(interactive)
                 waiter.event.set()

@@ -14,7 +14,7 @@ from ._admission import Admission
 from ._auth import Auth, BasicAuth, BearerToken
 from ._body import DEFAULT_MAX_BODY_SIZE
 from ._limiter import VegasLimiter
-from ._pacer import PACED_INITIAL_LIMIT, Pacer
+from ._pacer import PACED_INITIAL_LIMIT, SMALL_SERVER, Pacer
 from ._paging import DEFAULT_EXPORT_PAGE_SIZE, DEFAULT_PAGE_SIZE
 from ._resource import App
 from ._retry import RetryPolicy
@@ -45,10 +45,11 @@ class Krill:
     adapts to the round trips and overload answers the server shows, between 1 and ``max_concurrency``,
     shared by every export of the client; a number fixes it as before. Interactive calls (a ``get()``,
     an action, a small list) always take the next free slot before queued export pages, and one slot
-    (``reserve``) is kept for them. ``pacing=True`` also paces adaptive exports to the server's measured
-    pace, which keeps a small server (one or two workers) from holding a queued page in front of those
-    calls; it starts at 2 pages instead of 8 (see docs/reliability.md: on larger servers it costs
-    throughput, so it is off by default). Pass ``session`` to use your own
+    (``reserve``) is kept for them. ``pacing="auto"`` (the default) also paces adaptive exports to the
+    server's measured pace when the server turns out small (one or two workers), which keeps it from
+    holding a queued page in front of those calls; the limit then starts at 2 pages instead of 8.
+    ``pacing=True`` paces whatever the server (it can take the client's own pace for the server's on a
+    large one: see docs/reliability.md), ``pacing=False`` never does. Pass ``session`` to use your own
     ``aiohttp.ClientSession`` (the client then never closes it); ``ssl`` takes an ``ssl.SSLContext`` for
     a private CA (``False`` disables verification: never do that in production).
 
@@ -70,7 +71,7 @@ class Krill:
         concurrency: int | Literal["auto"] = "auto",
         max_concurrency: int = 16,
         reserve: int = 1,
-        pacing: bool = False,
+        pacing: bool | Literal["auto"] = "auto",
         page_size: int = DEFAULT_PAGE_SIZE,
         export_page_size: int = DEFAULT_EXPORT_PAGE_SIZE,
         session: aiohttp.ClientSession | None = None,
@@ -104,17 +105,20 @@ class Krill:
         self.concurrency = bound
         #: ``"auto"`` (adaptive) or the fixed number of export pages in flight.
         self.concurrency_mode: int | Literal["auto"] = concurrency
+        if pacing not in (True, False, "auto"):
+            raise TypeError(f"pacing must be 'auto', True or False, not {pacing!r}")
+        pacer: Pacer | None = None
         if concurrency == "auto":
-            limiter = VegasLimiter(
-                initial=min(PACED_INITIAL_LIMIT if pacing else VegasLimiter.INITIAL, bound), max_limit=bound
-            )
+            if pacing:
+                limiter = VegasLimiter(initial=min(PACED_INITIAL_LIMIT, bound), max_limit=bound)
+                pacer = Pacer(small_server=SMALL_SERVER if pacing == "auto" else None)
+            else:
+                limiter = VegasLimiter(initial=min(VegasLimiter.INITIAL, bound), max_limit=bound)
         else:
             limiter = VegasLimiter(initial=bound, min_limit=bound, max_limit=bound)
         #: Client-wide admission: every request of this client goes through it (interactive calls first);
-        #: with ``pacing=True`` adaptive exports are also paced to the server's measured pace.
-        self.admission = Admission(
-            limiter, reserve=reserve, pacer=Pacer() if pacing and concurrency == "auto" else None
-        )
+        #: adaptive exports are also paced to a small server's measured pace (``pacing``).
+        self.admission = Admission(limiter, reserve=reserve, pacer=pacer)
         self.page_size = page_size
         self.export_page_size = export_page_size
         #: The credentials object (``krill.auth`` is the ``/api/v2/auth/`` namespace).

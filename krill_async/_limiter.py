@@ -16,7 +16,9 @@ two thirds of the way per round trip whatever the limit. ``smoothed_rtt`` averag
 trip of samples (each request in flight weighs once): single round trips are too noisy to compare.
 Before the first sign of queueing the limit grows by half a request per sample (x1.5 per round trip:
 TCP's slow start, gentler because the sign of queueing arrives one round trip late and a doubling would
-overshoot the knee twofold); then by ``sqrt(limit)`` requests per round trip while nothing queues
+overshoot the knee twofold), by a whole one below ``DOUBLE_BELOW`` requests (a paced client starts at 2:
+there a doubling overshoots by 2 requests at most, and a large server is reached as soon as from the
+unpaced start of 8); then by ``sqrt(limit)`` requests per round trip while nothing queues
 (additive increase, scaled as Netflix's limits scale their steps, so a 16-worker server is reached in a
 few round trips after a noisy start); a drop (429, 503, a timeout) halves it, once per round trip at
 most (TCP's multiplicative decrease), and ends slow start.
@@ -36,7 +38,10 @@ import math
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-__all__ = ["Baseline", "VegasLimiter"]
+__all__ = ["DOUBLE_BELOW", "Baseline", "VegasLimiter"]
+
+#: Below this limit, slow start doubles the limit per round trip instead of growing it by half.
+DOUBLE_BELOW = 4
 
 
 @dataclass
@@ -90,6 +95,9 @@ class VegasLimiter:
         self._limit = float(min(max(initial, min_limit), max_limit))
         self._baselines: dict[Hashable, Baseline] = {}
         self._slow_start = True
+        #: The limit set when slow start ended at the first sign of queueing: the server's knee, what it
+        #: serves at once plus the queue allowed (None before, and for good when a drop ended slow start).
+        self.knee: int | None = None
         self._last_drop = -math.inf
         self._probe_key: Hashable | None = None
         self._probing = False
@@ -170,8 +178,9 @@ class VegasLimiter:
                 # ramp, and an early burst must not throw the limit back to where it started)
                 load = max(float(in_flight), self._limit)
                 self._set(min(self._limit, load * max(0.5, gradient) + self.queue))
+                self.knee = self.limit
             elif used and self.tolerance * base.rtt >= rtt:
-                self._set(self._limit + 0.5)
+                self._set(self._limit + (1.0 if self._limit < DOUBLE_BELOW else 0.5))
             return self.limit
         if gradient >= 1.0:  # nothing queues: probe upwards by sqrt(limit) requests per round trip
             if used:

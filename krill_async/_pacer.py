@@ -27,9 +27,18 @@ and the pacer looks again a round trip later (the held page's spacing is not cou
 waits, ``capacity`` shortens by ``probe`` at every answer (a server that got faster is found), until
 pages wait again and it is measured anew. Before the server has shown a queue, nothing is paced.
 
+Which servers are paced: only small ones. When the limiter first leaves slow start (its first sign of
+a queue), its limit is the server's knee in pages; a knee of at most ``small_server`` pages (one or two
+workers) engages pacing, a larger one leaves the export to the window for good. On a larger server the
+window's queued page is shared by the workers (an interactive call waits for less than a page anyway),
+and pacing there risks the one thing this estimator cannot tell apart: a delay that lasts (a client or a
+server busier than on the first pages, which the no-load round trip did not see) reads as a queue whose
+answers keep the spacing of our own sends, and the pace found would be ours.
+
 What it cannot know: a server whose pace changes from page to page (per-offset costs on deep pages
-are followed, a page at a time), and one whose answers reach us far out of order (many workers, much
-jitter), where spacings mean little; the window still bounds what is in flight there.
+are followed, a page at a time), one whose answers reach us far out of order (many workers, much
+jitter), where spacings mean little, and a lasting delay from a queue (above); the window still bounds
+what is in flight there.
 
 Pure: no clock reads, no I/O; times are passed in (any monotonic clock, in seconds).
 """
@@ -39,11 +48,17 @@ from __future__ import annotations
 import math
 from collections import deque
 
-__all__ = ["PACED_INITIAL_LIMIT", "Pacer"]
+__all__ = ["PACED_INITIAL_LIMIT", "SMALL_SERVER", "Pacer"]
 
 #: The adaptive limit a paced client starts at: a first burst of more pages would sit in a one-worker
 #: server's queue, in front of every interactive call, for as many page services.
 PACED_INITIAL_LIMIT = 2
+#: Pacing engages on a server whose knee (the limit at which the limiter first saw a queue) is at most
+#: this many pages: one or two workers (a 100 ms page behind 30 ms of wire: knees of 2-3 and 3-5 pages).
+#: From four workers on (knees of 8 and more) the window's one queued page is shared by the workers, and
+#: an interactive call waits for less than a page; pacing there would only risk taking our own pace for
+#: the server's (see the module docstring).
+SMALL_SERVER = 5
 
 
 class Pacer:
@@ -53,22 +68,36 @@ class Pacer:
     150 ms page; a little queue keeps workers busy despite the jitter at both ends, and an interactive
     call arriving then waits that much more, not a page more); ``window`` how many waiting answers the
     mean of ``capacity`` spans; ``probe`` how much sooner to send after each answer that did not wait;
-    ``drop_stretch`` how much a 429/503 or a timeout lengthens the interval.
+    ``drop_stretch`` how much a 429/503 or a timeout lengthens the interval; ``small_server`` (None:
+    always pace) the largest knee, in pages, of a server that is paced, decided once by `on_window()`.
     """
 
     def __init__(
-        self, *, target: float = 0.03, window: int = 8, probe: float = 0.02, drop_stretch: float = 1.5
+        self,
+        *,
+        target: float = 0.03,
+        window: int = 8,
+        probe: float = 0.02,
+        drop_stretch: float = 1.5,
+        small_server: int | None = None,
     ) -> None:
         if not (0 <= target < 1 and window >= 1 and 0 <= probe < 1 and drop_stretch >= 1):
             raise ValueError("need 0 <= target < 1, window >= 1, 0 <= probe < 1, drop_stretch >= 1")
+        if small_server is not None and small_server < 1:
+            raise ValueError("small_server must be a number of pages (1 or more), or None to always pace")
         self.target = target
         self.window = window
         self.probe = probe
         self.drop_stretch = drop_stretch
+        self.small_server = small_server
+        #: Whether sends are paced: decided once, when the limiter first finds the server's knee (None
+        #: until then); always with ``small_server=None``.
+        self.engaged: bool | None = True if small_server is None else None
         #: Seconds between two answers while the server had a queue (None: not seen yet).
         self.capacity: float | None = None
         #: Recent average of how long pages waited for a worker (seconds; may dip below 0 with noise).
         self.queue_delay = 0.0
+        self._longest = math.inf  # the longest interval: the last round trip, once known
         self._spacings: deque[float] = deque(maxlen=window)
         self._last_answer: float | None = None
         self._last_send = -math.inf
@@ -89,8 +118,12 @@ class Pacer:
 
     @property
     def interval(self) -> float:
-        """Seconds between two bulk sends now: the measured pace (0 before the server showed a queue)."""
-        return self.capacity if self.capacity is not None else 0.0
+        """Seconds between two bulk sends now: the measured pace (0 before the server showed a queue),
+        never longer than the last round trip (a window of one page sends that often; slower, only
+        retries and their backoff pace a failing server)."""
+        if self.capacity is None:
+            return 0.0
+        return min(self.capacity, self._longest)
 
     def on_sample(self, rtt: float, baseline: float | None, now: float) -> float:
         """A bulk request answered at ``now`` after ``rtt`` seconds; ``baseline`` is the no-load round
@@ -98,6 +131,7 @@ class Pacer:
         if not (rtt > 0 and math.isfinite(rtt)) or baseline is None or not baseline > 0:
             return self.interval
         self.samples += 1
+        self._longest = max(rtt, baseline)
         waited = rtt - baseline
         # Whether the server had a queue is read from the answers before this one: this answer's own
         # jitter (a status line read late) must not decide whether its spacing is counted, or only the
@@ -136,13 +170,20 @@ class Pacer:
     def on_drop(self) -> float:
         """A bulk request was refused or timed out: the server is past its capacity, slow down."""
         if self.capacity is not None:
-            self.capacity *= self.drop_stretch
+            self.capacity = min(self.capacity * self.drop_stretch, self._longest)
         return self.interval
+
+    def on_window(self, knee: int | None) -> None:
+        """The limiter's knee after a sample (its ``knee``: None until slow start ended at a sign of
+        queueing): once known, pacing is engaged if it is at most ``small_server`` pages. A slow start
+        ended by a drop (a 503) finds no knee: the window alone serves an overloaded server."""
+        if self.engaged is None and knee is not None and self.small_server is not None:
+            self.engaged = knee <= self.small_server
 
     def delay(self, now: float) -> float:
         """Seconds the next bulk request should wait before it is sent (0: send now). Ask again after
         waiting: the interval may have changed meanwhile (it follows every answer)."""
-        if self.interval <= 0:
+        if not self.engaged or self.interval <= 0:
             return 0.0
         return max(0.0, self._last_send + self.interval - now)
 

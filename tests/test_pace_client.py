@@ -14,6 +14,7 @@ from aiohttp import web
 
 from krill_async import Krill, RequestTimeout, RetryPolicy, Timeout
 from krill_async._limiter import VegasLimiter
+from krill_async._pacer import SMALL_SERVER
 from krill_async.testing import KrillSimulator, SimulatorConfig
 from krill_async.testing._capacity import CapacityConfig
 
@@ -24,8 +25,9 @@ COUNT = 400
 
 
 @asynccontextmanager
-async def held_pages() -> AsyncIterator[tuple[str, dict[str, Any]]]:
-    """Pages after the first are held until ``state["release"]`` is set; details answer at once."""
+async def held_pages(delay: float = 0.0) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """Pages after the first are held until ``state["release"]`` is set, then answered after ``delay``
+    seconds; details answer at once."""
     state: dict[str, Any] = {"release": anyio.Event(), "held": 0, "peak": 0, "log": []}
 
     async def cpes(request: web.Request) -> web.Response:
@@ -39,6 +41,7 @@ async def held_pages() -> AsyncIterator[tuple[str, dict[str, Any]]]:
                 await state["release"].wait()
             finally:
                 state["held"] -= 1
+        await anyio.sleep(delay)
         rows = [{"id": i} for i in range(offset + 1, min(COUNT, offset + limit) + 1)]
         following = f"http://pre1:4280/api/v2/isp/cpes/?limit={limit}&offset={offset + limit}"
         body = {"count": COUNT, "next": following if offset + limit < COUNT else None, "previous": None}
@@ -133,11 +136,11 @@ async def test_a_fixed_concurrency_is_kept() -> None:
 async def test_pages_are_paced_but_interactive_calls_are_not() -> None:
     """The pacer spaces export pages (its interval, forced here) and never delays a get()."""
     with anyio.fail_after(20):
-        async with held_pages() as (url, state), Krill(url, max_concurrency=16, pacing=True) as krill:
+        async with held_pages(delay=0.2) as (url, state), Krill(url, max_concurrency=16, pacing=True) as krill:
             pacer = krill.admission.pacer
             assert pacer is not None
             state["release"].set()
-            pacer.capacity = 0.15
+            pacer.capacity = 0.15  # (under the pages' 0.2 s round trip: the longest interval a pacer keeps)
             pacer.sent(time.monotonic())  # as if a page had just been sent
             started = time.monotonic()
             async with krill.isp.cpes.export(page_size=100) as records, anyio.create_task_group() as tg:
@@ -165,10 +168,55 @@ async def test_the_callers_timeout_covers_the_pacing_wait_and_names_it() -> None
             assert krill.admission.in_flight == 0  # the wait held no slot
 
 
-async def test_pacing_is_opt_in_and_only_for_adaptive_concurrency() -> None:
+async def test_pacing_is_for_adaptive_concurrency_and_auto_by_default() -> None:
     async with Krill("http://127.0.0.1:9", concurrency=4, pacing=True) as krill:
         assert krill.admission.pacer is None
-    async with Krill("http://127.0.0.1:9") as krill:
+    async with Krill("http://127.0.0.1:9", pacing=False) as krill:
         assert krill.admission.pacer is None and krill.admission.limit == 8 + 1
     async with Krill("http://127.0.0.1:9", pacing=True) as krill:
-        assert krill.admission.pacer is not None and krill.admission.limit == 2 + 1
+        assert krill.admission.pacer is not None and krill.admission.pacer.engaged is True
+        assert krill.admission.limit == 2 + 1
+    async with Krill("http://127.0.0.1:9") as krill:  # "auto": decided by the server's knee
+        pacer = krill.admission.pacer
+        assert pacer is not None and pacer.engaged is None and pacer.small_server == SMALL_SERVER
+        assert krill.admission.limit == 2 + 1
+    with pytest.raises(TypeError, match="pacing must be"):
+        Krill("http://127.0.0.1:9", pacing="yes")  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def workers_server(workers: int, service: float) -> AsyncIterator[str]:
+    """A server of the test's own with ``workers`` workers: each page holds one for ``service`` seconds."""
+    free = anyio.Semaphore(workers)
+
+    async def cpes(request: web.Request) -> web.Response:
+        offset, limit = int(request.query.get("offset", "0")), int(request.query.get("limit", "10"))
+        async with free:
+            await anyio.sleep(service)
+        rows = [{"id": i} for i in range(offset + 1, min(COUNT, offset + limit) + 1)]
+        following = f"http://pre1:4280/api/v2/isp/cpes/?limit={limit}&offset={offset + limit}"
+        body = {"count": COUNT, "next": following if offset + limit < COUNT else None, "previous": None}
+        return web.json_response({**body, "results": rows})
+
+    async with serve({"/api/v2/isp/cpes/": cpes}) as url:
+        yield url
+
+
+async def test_auto_pacing_engages_on_a_one_worker_server() -> None:
+    with anyio.fail_after(30):
+        async with workers_server(1, 0.04) as url, Krill(url) as krill:
+            async with krill.isp.cpes.export(page_size=10) as records:  # 40 pages, one at a time at the server
+                await drain(records)
+            pacer = krill.admission.pacer
+            assert pacer is not None and pacer.engaged is True  # a knee of 2-3 pages
+            assert pacer.paced > 0 and pacer.capacity is not None
+
+
+async def test_auto_pacing_stays_off_on_a_server_with_room() -> None:
+    with anyio.fail_after(30):
+        async with workers_server(64, 0.04) as url, Krill(url, max_concurrency=8) as krill:
+            async with krill.isp.cpes.export(page_size=10) as records:
+                await drain(records)
+            pacer = krill.admission.pacer
+            assert pacer is not None and pacer.engaged is not True  # no queue below the bound: no knee
+            assert pacer.paced == 0
