@@ -129,6 +129,7 @@ async def run_row(url: str, mode: str, args: argparse.Namespace, ids: list[int])
                 initial=limiter.limit if args.initial is None else args.initial,
                 max_limit=64,
                 queue=limiter.queue if args.queue is None else args.queue,
+                verify_knee=limiter.verify_knee,
             )
         if adaptive and krill.admission.pacer is not None and (args.pacer_target or args.small_server):
             default = krill.admission.pacer

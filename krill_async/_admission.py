@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import anyio
 import anyio.lowlevel
 
-from ._deadline import waiting_for
+from ._deadline import call_started, waiting_for
 from ._limiter import VegasLimiter
 from ._pacer import Pacer
 from .errors import APIStatusError, RequestTimeout, Throttled
@@ -61,15 +61,15 @@ def is_overload(exc: BaseException) -> bool:
 @dataclass(eq=False)
 class _Waiter:
     interactive: bool
-    #: Served earliest deadline first, then in arrival order (``order``).
-    deadline: float = math.inf
-    order: int = 0
+    #: Served earliest deadline first, then the oldest call first (a retry keeps its call's place), then
+    #: in arrival order.
+    urgency: tuple[float, float, int] = (math.inf, math.inf, 0)
     event: anyio.Event = field(default_factory=anyio.Event)
     granted: bool = False
 
 
-def _urgency(waiter: _Waiter) -> tuple[float, int]:
-    return waiter.deadline, waiter.order
+def _urgency(waiter: _Waiter) -> tuple[float, float, int]:
+    return waiter.urgency
 
 
 @dataclass(eq=False)
@@ -87,6 +87,8 @@ class Ticket:
     #: from ends there, so reading the body (which waits on the client's own busy event loop while other
     #: pages decode) is not mistaken for the server's queue.
     answered_at: float | None = None
+    #: The pacer's number for this request (None: not paced).
+    send: int | None = None
 
     def drop(self) -> None:
         self.outcome = "drop"
@@ -140,7 +142,8 @@ class Admission:
         self.sample_interactive = sample_interactive
         #: Spaces bulk sends so pages reach the server as its workers free (None: not paced).
         self.pacer = pacer
-        self._pacing: anyio.Lock | None = None  # bulk requests pass the pacer one at a time, in order
+        self._turns: list[_Waiter] = []  # bulk requests pass the pacer one at a time, the most urgent first
+        self._turn_taken = False
         self._interactive: list[_Waiter] = []  # sorted by _urgency
         self._bulk: list[_Waiter] = []
         self._arrivals = itertools.count()
@@ -183,13 +186,21 @@ class Admission:
             interactive = bulk is None
         if key is None and not interactive and bulk is not None:
             key = bulk[0]
+        send = None
+        # (Until the pacer has decided, bulk requests take the pacer's turns too, with no delay: pages
+        # already waiting for a slot when it engages would otherwise all go out unpaced, behind a full window.)
         if interactive or self.pacer is None or self.pacer.engaged is False:
             await self._acquire(interactive)
         else:
-            await self._paced_acquire(self.pacer)
+            send = await self._paced_acquire(self.pacer)
         # The limiter models bulk requests: their own count is what their round trips are compared with.
         ticket = Ticket(
-            interactive, key, self.in_flight if interactive else self.bulk_in_flight, self._clock(), clock=self._clock
+            interactive,
+            key,
+            self.in_flight if interactive else self.bulk_in_flight,
+            self._clock(),
+            clock=self._clock,
+            send=send,
         )
         try:
             yield ticket
@@ -212,22 +223,61 @@ class Admission:
         self.bulk_in_flight += not interactive
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
 
-    async def _paced_acquire(self, pacer: Pacer) -> None:
-        """A bulk slot no sooner than the pacer allows. The pacer is asked again after each wait (every
-        answer may change its interval), and the request counts as sent once it holds its slot: the
-        next one is paced from then, not from when this one was let through the pacer."""
-        if self._pacing is None:
-            self._pacing = anyio.Lock()
-        if self._pacing.locked():  # behind other pages' turns (a timeout then names the pacing, not a slot)
-            waiting_for.set(f"its turn under the export's pacing ({pacer.interval * 1000:.0f} ms per page)")
-        async with self._pacing:
+    async def _paced_acquire(self, pacer: Pacer) -> int:
+        """A bulk slot no sooner than the pacer allows; returns the pacer's number for the request.
+
+        Pages pass the pacer one at a time, the most urgent first (a retried page before the pages
+        scheduled after it), and the pacer is asked again after each wait (every answer may change its
+        interval). A page keeps its turn until it holds its slot, and counts as sent then: the next one is
+        paced from there (pages let through the pacer but waiting for a full window would otherwise go
+        out together, one per freed slot, as if unpaced)."""
+        if pacer.engaged:
+            label = f"its turn under the export's pacing ({pacer.interval * 1000:.0f} ms per page)"
+        else:  # not decided yet: nothing is paced, the pages wait for slots one after the other
+            label = f"a free request slot (adaptive limit {self.limit})"
+        await self._take_turn(label)
+        try:
             waited = False
             while (delay := pacer.delay(self._clock())) > 0:
                 waiting_for.set(f"its turn under the export's pacing ({pacer.interval * 1000:.0f} ms per page)")
                 await anyio.sleep(delay)
                 waited = True
             await self._acquire(False)
-            pacer.sent(self._clock(), waited=waited)
+            return pacer.sent(self._clock(), waited=waited)
+        finally:
+            self._pass_turn()
+
+    async def _take_turn(self, label: str) -> None:
+        if not self._turn_taken and not self._turns:
+            await anyio.lowlevel.checkpoint_if_cancelled()
+            self._turn_taken = True
+            return
+        waiting_for.set(label)  # behind other pages' turns: a timeout names the pacing, not a slot
+        waiter = _Waiter(False, self._urgency_now())
+        bisect.insort(self._turns, waiter, key=_urgency)
+        try:
+            await waiter.event.wait()
+        except BaseException:
+            if waiter.granted:
+                self._pass_turn()
+            else:
+                self._turns.remove(waiter)
+            raise
+
+    def _pass_turn(self) -> None:
+        if self._turns:
+            waiter = self._turns.pop(0)
+            waiter.granted = True
+            waiter.event.set()
+        else:
+            self._turn_taken = False
+
+    def _urgency_now(self) -> tuple[float, float, int]:
+        """Where the current task's request goes in a queue: by its deadline, then by when its call (of
+        which this may be a retry) started, then by arrival."""
+        started = call_started.get()
+        arrival = next(self._arrivals)
+        return anyio.current_effective_deadline(), anyio.current_time() if started is None else started, arrival
 
     async def _acquire(self, interactive: bool) -> None:
         queue = self._interactive if interactive else self._bulk
@@ -235,7 +285,7 @@ class Admission:
             await anyio.lowlevel.checkpoint_if_cancelled()  # like any await: a cancelled caller stops here
             self._take(interactive)
             return
-        waiter = _Waiter(interactive, anyio.current_effective_deadline(), next(self._arrivals))
+        waiter = _Waiter(interactive, self._urgency_now())
         bisect.insort(queue, waiter, key=_urgency)
         try:
             await waiter.event.wait()
@@ -253,7 +303,7 @@ class Admission:
             ended = ticket.answered_at if ticket.answered_at is not None else now
             self.limiter.on_sample(ended - ticket.started, ticket.in_flight, now, ticket.key)
             if self.pacer is not None and not ticket.interactive:
-                self.pacer.on_sample(ended - ticket.started, self.limiter.baseline(ticket.key), ended)
+                self.pacer.on_sample(ended - ticket.started, self.limiter.baseline(ticket.key), ended, send=ticket.send)
                 self.pacer.on_window(self.limiter.knee)
         elif ticket.outcome == "drop":
             self.limiter.on_drop(now)

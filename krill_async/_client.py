@@ -110,7 +110,7 @@ class Krill:
         pacer: Pacer | None = None
         if concurrency == "auto":
             if pacing:
-                limiter = VegasLimiter(initial=min(PACED_INITIAL_LIMIT, bound), max_limit=bound)
+                limiter = VegasLimiter(initial=min(PACED_INITIAL_LIMIT, bound), max_limit=bound, verify_knee=True)
                 pacer = Pacer(small_server=SMALL_SERVER if pacing == "auto" else None)
             else:
                 limiter = VegasLimiter(initial=min(VegasLimiter.INITIAL, bound), max_limit=bound)

@@ -24,10 +24,12 @@ class DeadlineExceeded(RequestTimeout):
     transient = False
 
 
-__all__ = ["DeadlineExceeded", "call_deadline", "remaining", "waiting_for"]
+__all__ = ["DeadlineExceeded", "call_deadline", "call_started", "remaining", "waiting_for"]
 
 #: What the current task's call is waiting for (set by the transport and the throttle as they go).
 waiting_for: contextvars.ContextVar[str] = contextvars.ContextVar("krill_waiting_for", default="the answer")
+#: When the current task's call started (``anyio.current_time()``): its retries keep their place in queues.
+call_started: contextvars.ContextVar[float | None] = contextvars.ContextVar("krill_call_started", default=None)
 
 
 def remaining() -> float:
@@ -39,9 +41,22 @@ def remaining() -> float:
 def call_deadline(seconds: float, *, method: str, url: str) -> Iterator[None]:
     """Bound the block to ``seconds``; on expiry raise [`RequestTimeout`][krill_async.RequestTimeout] naming the
     wait."""
-    if math.isinf(seconds):
-        yield
-        return
+    # The outermost call's start: an attempt run as a call of its own (a page fetch retried with its
+    # decoding) keeps the place of the call it belongs to.
+    token = call_started.set(anyio.current_time()) if call_started.get() is None else None
+    try:
+        if math.isinf(seconds):
+            yield
+            return
+        with _bounded(seconds, method=method, url=url):
+            yield
+    finally:
+        if token is not None:
+            call_started.reset(token)
+
+
+@contextlib.contextmanager
+def _bounded(seconds: float, *, method: str, url: str) -> Iterator[None]:
     # Not reset on the way out: when an outer deadline fires, the innermost wait that was running is named.
     waiting_for.set("the answer")
     try:

@@ -63,7 +63,10 @@ class VegasLimiter:
     ``queue`` is how many requests may wait at the server beyond its estimated capacity
     (1 keeps every worker busy without a long queue in front of interactive calls); ``tolerance`` is the
     RTT growth taken as noise rather than queueing (1.2: 20%); ``backoff`` multiplies the limit on a
-    drop; ``window`` is how long a baseline stays valid before it is measured again.
+    drop; ``window`` is how long a baseline stays valid before it is measured again. With
+    ``verify_knee`` (a paced client's: its pacing is decided by the knee) slow start's first sign of
+    queueing is checked by a probe (one round trip at ``probe_fraction`` of the limit) before it ends
+    slow start: a delay that stays with fewer requests in flight is no queue; it becomes the baseline.
     """
 
     #: The default first limit.
@@ -80,6 +83,7 @@ class VegasLimiter:
         backoff: float = 0.5,
         window: float = 30.0,
         probe_fraction: float = 0.5,
+        verify_knee: bool = False,
     ) -> None:
         if not 1 <= min_limit <= max_limit:
             raise ValueError("need 1 <= min_limit <= max_limit")
@@ -92,6 +96,8 @@ class VegasLimiter:
         self.backoff = backoff
         self.window = window
         self.probe_fraction = probe_fraction
+        self.verify_knee = verify_knee
+        self._knee_check: tuple[float, float] | None = None  # (baseline, estimate) while a knee is checked
         self._limit = float(min(max(initial, min_limit), max_limit))
         self._baselines: dict[Hashable, Baseline] = {}
         self._slow_start = True
@@ -106,6 +112,7 @@ class VegasLimiter:
         self.samples = 0
         self.drops = 0
         self.probes = 0
+        self.false_knees = 0  # signs of queueing that a probe showed to be a lasting delay
 
     def __repr__(self) -> str:
         phase = "probe" if self._probing else "slow-start" if self._slow_start else "avoidance"
@@ -153,6 +160,8 @@ class VegasLimiter:
             if key == self._probe_key and (in_flight <= self.limit or now - self._probe_started > 4 * rtt):
                 self._baselines[key] = Baseline(rtt, now, rtt)
                 self._probing = False
+                if self._knee_check is not None:
+                    self._check_knee(rtt)
             return self.limit
         else:
             # The average over about one round trip (each request in flight weighs once), so that noise
@@ -173,12 +182,18 @@ class VegasLimiter:
         used = 2 * in_flight >= self._limit
         if self._slow_start:
             if gradient < 1.0:  # the first sign of queueing: jump to the estimate, then follow it
-                self._slow_start = False
                 # (from the limit, not from this sample's in_flight: it may have been sent early in the
                 # ramp, and an early burst must not throw the limit back to where it started)
                 load = max(float(in_flight), self._limit)
-                self._set(min(self._limit, load * max(0.5, gradient) + self.queue))
-                self.knee = self.limit
+                estimate = min(self._limit, load * max(0.5, gradient) + self.queue)
+                if self.verify_knee:
+                    # A queue, or a delay that lasts (a client or a server busier than on the first pages)?
+                    # One round trip with fewer requests in flight tells: a queue drains, a delay stays.
+                    self._knee_check = (base.rtt, estimate)
+                    self.probes += 1
+                    self._probing, self._probe_key, self._probe_started = True, key, now
+                    return self.limit
+                self._end_slow_start(estimate)
             elif used and self.tolerance * base.rtt >= rtt:
                 self._set(self._limit + (1.0 if self._limit < DOUBLE_BELOW else 0.5))
             return self.limit
@@ -190,12 +205,29 @@ class VegasLimiter:
         self._set(self._limit + (target - self._limit) / max(1.0, self._limit))
         return self.limit
 
+    def _end_slow_start(self, estimate: float) -> None:
+        self._slow_start = False
+        self._set(estimate)
+        self.knee = self.limit
+
+    def _check_knee(self, probed: float) -> None:
+        """The round trip measured with fewer requests in flight after slow start's first sign of queueing:
+        back near the old baseline, it was a queue (the knee is found); still long, it is a delay that lasts,
+        now the baseline, and slow start goes on."""
+        assert self._knee_check is not None
+        (before, estimate), self._knee_check = self._knee_check, None
+        if probed <= self.tolerance * before:
+            self._end_slow_start(estimate)
+        else:
+            self.false_knees += 1
+
     def on_drop(self, now: float) -> int:
         """A request was refused or timed out (429, 503, a timeout): the server is past its capacity.
 
         Several drops within one round trip are one congestion event, so they cut the limit once."""
         self.drops += 1
         self._slow_start = False
+        self._knee_check = None  # a drop ends slow start without a knee
         spacing = min((b.rtt for b in self._baselines.values()), default=0.0)
         if now - self._last_drop >= spacing:
             self._last_drop = now

@@ -146,7 +146,7 @@ def simulate(
 
 def auto(max_limit: int = 64, initial: int = PACED_INITIAL_LIMIT) -> VegasLimiter:
     """The limiter of a paced client (or, with ``initial=8``, of an unpaced one)."""
-    return VegasLimiter(initial=initial, max_limit=max_limit)
+    return VegasLimiter(initial=initial, max_limit=max_limit, verify_knee=initial == PACED_INITIAL_LIMIT)
 
 
 def fixed(limit: int) -> VegasLimiter:
@@ -204,16 +204,21 @@ def test_jitter_larger_than_the_target_does_not_slow_the_export_down(workers: in
     assert run.makespan <= 1.10 * best_fixed(workers, pages)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limit, why only small servers are paced (issue #14): a lasting delay reads as a queue, "
-    "whose answers keep the spacing of our own sends; the pace found is ours (1.7x and 3.7x the best window "
-    "here, as pacing=True measured in benchmarks/pace.py on 4 and 16 workers)",
+LASTING_DELAY_ON_16 = (
+    "known limit, why only small servers are paced (issue #14): on 16 workers answers come close together and "
+    "out of order, a lasting delay reads as a queue whose answers keep the spacing of our own sends, and the "
+    "pace found is ours (as pacing=True measured in benchmarks/pace.py on 16 workers)"
 )
-@pytest.mark.parametrize("workers", [4, 16])
+
+
+@pytest.mark.parametrize(
+    "workers", [4, pytest.param(16, marks=pytest.mark.xfail(strict=True, reason=LASTING_DELAY_ON_16))]
+)
 def test_a_lasting_delay_the_baseline_did_not_see_is_not_taken_for_the_servers_pace(workers: int) -> None:
     # Every answer after the first few comes 10 ms late (client and server busier than on the first
     # page), and none waited for a worker: their spacing is our own pace, the server could go faster.
+    # The limiter's check of the knee (one round trip with fewer pages in flight) takes the delay for
+    # the new baseline on 4 workers.
     pages = 100 * workers
     run = simulate(auto(), Pacer(), workers=workers, pages=pages, jitter=0.005, late=0.010)
     assert run.makespan <= 1.10 * best_fixed(workers, pages)
@@ -321,7 +326,7 @@ def test_drops_stretch_the_pace_to_the_last_round_trip_at_most() -> None:
 def test_auto_pacing_engages_on_one_and_two_workers_only(workers: int, jitter: float) -> None:
     pacer = Pacer(small_server=SMALL_SERVER)
     simulate(auto(), pacer, workers=workers, pages=100, jitter=jitter)
-    assert pacer.engaged is (workers <= 2)
+    assert (pacer.engaged is True) is (workers <= 2)  # (16 workers: sometimes no knee within the bound)
 
 
 @pytest.mark.parametrize(
