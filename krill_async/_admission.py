@@ -19,6 +19,7 @@ import bisect
 import contextlib
 import itertools
 import math
+import operator
 import time
 from collections.abc import AsyncIterator, Callable, Hashable, Iterator
 from contextvars import ContextVar
@@ -68,8 +69,18 @@ class _Waiter:
     granted: bool = False
 
 
-def _urgency(waiter: _Waiter) -> tuple[float, float, int]:
-    return waiter.urgency
+_urgency = operator.attrgetter("urgency")
+
+
+def _grant(queue: list[_Waiter]) -> None:
+    """Hand what ``queue`` waits for to its most urgent waiter."""
+    waiter = queue.pop(0)
+    waiter.granted = True
+    waiter.event.set()
+
+
+def _pacing_label(pacer: Pacer) -> str:
+    return f"its turn under the export's pacing ({pacer.interval * 1000:.0f} ms per page)"
 
 
 @dataclass(eq=False)
@@ -231,15 +242,14 @@ class Admission:
         interval). A page keeps its turn until it holds its slot, and counts as sent then: the next one is
         paced from there (pages let through the pacer but waiting for a full window would otherwise go
         out together, one per freed slot, as if unpaced)."""
-        if pacer.engaged:
-            label = f"its turn under the export's pacing ({pacer.interval * 1000:.0f} ms per page)"
-        else:  # not decided yet: nothing is paced, the pages wait for slots one after the other
-            label = f"a free request slot (adaptive limit {self.limit})"
-        await self._take_turn(label)
+        # (not decided yet: nothing is paced, the pages wait for slots one after the other)
+        await self._take_turn(
+            _pacing_label(pacer) if pacer.engaged else f"a free request slot (adaptive limit {self.limit})"
+        )
         try:
             waited = False
             while (delay := pacer.delay(self._clock())) > 0:
-                waiting_for.set(f"its turn under the export's pacing ({pacer.interval * 1000:.0f} ms per page)")
+                waiting_for.set(_pacing_label(pacer))
                 await anyio.sleep(delay)
                 waited = True
             await self._acquire(False)
@@ -253,22 +263,11 @@ class Admission:
             self._turn_taken = True
             return
         waiting_for.set(label)  # behind other pages' turns: a timeout names the pacing, not a slot
-        waiter = _Waiter(False, self._urgency_now())
-        bisect.insort(self._turns, waiter, key=_urgency)
-        try:
-            await waiter.event.wait()
-        except BaseException:
-            if waiter.granted:
-                self._pass_turn()
-            else:
-                self._turns.remove(waiter)
-            raise
+        await self._wait_in(self._turns, False, pass_on=self._pass_turn)
 
     def _pass_turn(self) -> None:
         if self._turns:
-            waiter = self._turns.pop(0)
-            waiter.granted = True
-            waiter.event.set()
+            _grant(self._turns)
         else:
             self._turn_taken = False
 
@@ -285,30 +284,45 @@ class Admission:
             await anyio.lowlevel.checkpoint_if_cancelled()  # like any await: a cancelled caller stops here
             self._take(interactive)
             return
+        # (an interactive waiter leaving may unblock bulk ones: wake them)
+        await self._wait_in(queue, interactive, pass_on=lambda: self._release(interactive), on_leave=self._wake)
+
+    async def _wait_in(
+        self,
+        queue: list[_Waiter],
+        interactive: bool,
+        *,
+        pass_on: Callable[[], None],
+        on_leave: Callable[[], None] | None = None,
+    ) -> None:
+        """Wait in ``queue`` (by urgency) until granted. Cancelled after the grant, ``pass_on`` hands what
+        was granted to the next waiter; cancelled before, the waiter leaves the queue (then ``on_leave``)."""
         waiter = _Waiter(interactive, self._urgency_now())
         bisect.insort(queue, waiter, key=_urgency)
         try:
             await waiter.event.wait()
         except BaseException:
-            if waiter.granted:  # handed a slot as we were cancelled: pass it on
-                self._release(interactive)
+            if waiter.granted:
+                pass_on()
             else:
                 queue.remove(waiter)
-                self._wake()  # an interactive waiter leaving may unblock bulk ones
+                if on_leave is not None:
+                    on_leave()
             raise
 
     def _finish(self, ticket: Ticket) -> None:
         now = self._clock()
+        pacer = None if ticket.interactive else self.pacer  # the pacer learns from bulk requests only
         if ticket.outcome is None and (self.sample_interactive or not ticket.interactive):
             ended = ticket.answered_at if ticket.answered_at is not None else now
             self.limiter.on_sample(ended - ticket.started, ticket.in_flight, now, ticket.key)
-            if self.pacer is not None and not ticket.interactive:
-                self.pacer.on_sample(ended - ticket.started, self.limiter.baseline(ticket.key), ended, send=ticket.send)
-                self.pacer.on_window(self.limiter.knee)
+            if pacer is not None:
+                pacer.on_sample(ended - ticket.started, self.limiter.baseline(ticket.key), ended, send=ticket.send)
+                pacer.on_window(self.limiter.knee)
         elif ticket.outcome == "drop":
             self.limiter.on_drop(now)
-            if self.pacer is not None and not ticket.interactive:
-                self.pacer.on_drop()
+            if pacer is not None:
+                pacer.on_drop()
         self._release(ticket.interactive)
 
     def _release(self, interactive: bool) -> None:
@@ -320,7 +334,5 @@ class Admission:
         """Hand free slots to waiters: interactive ones first, then bulk ones, each earliest deadline first."""
         for queue, interactive in ((self._interactive, True), (self._bulk, False)):
             while queue and self._can_admit(interactive):
-                waiter = queue.pop(0)
-                waiter.granted = True
                 self._take(interactive)
-                waiter.event.set()
+                _grant(queue)

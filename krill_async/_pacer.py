@@ -103,8 +103,7 @@ class Pacer:
         self._last_send = -math.inf
         self._paused_at: float | None = None  # when the last drain was decided (one per round trip)
         self._hold = False  # the next send is the one a drain holds back
-        self._held_send: float | None = None
-        self._held_number: int | None = None
+        self._held_number: int | None = None  # the send number of the request a drain held back
         self._sends = 0
         #: Counters for monitoring and tests: answers learnt from, sends that waited, drains.
         self.samples = 0
@@ -129,8 +128,8 @@ class Pacer:
 
     def on_sample(self, rtt: float, baseline: float | None, now: float, *, send: int | None = None) -> float:
         """A bulk request answered at ``now`` after ``rtt`` seconds; ``baseline`` is the no-load round
-        trip of its kind (the limiter's); ``send`` its number from `sent()` (without it, the request held
-        back by a drain is known by its send time, ``now - rtt``). Returns the new interval."""
+        trip of its kind (the limiter's); ``send`` its number from `sent()` (by which the request a drain
+        held back is known). Returns the new interval."""
         if not (rtt > 0 and math.isfinite(rtt)) or baseline is None or not baseline > 0:
             return self.interval
         self.samples += 1
@@ -145,13 +144,9 @@ class Pacer:
         previous, self._last_answer = self._last_answer, now
         if self._paused_at is not None and now >= self._paused_at + self.window * baseline:
             self._paused_at = None  # (its page was lost: look again)
-        if send is not None:
-            held = self._held_number is not None and send == self._held_number
-        else:
-            held = self._held_send is not None and abs(now - rtt - self._held_send) < 1e-6
-        if held:
+        if send is not None and send == self._held_number:
             # The page held back by the drain: its answer's spacing holds our pause, not the server's pace.
-            self._held_send = self._held_number = self._paused_at = None
+            self._held_number = self._paused_at = None
         elif queued > threshold:
             # This page waited for a worker: the answer before it came from a worker busy until then, so
             # their spacing is one sample of the server's pace. On several workers single spacings range
@@ -201,5 +196,5 @@ class Pacer:
         self.paced += waited
         self._sends += 1
         if self._hold:
-            self._hold, self._held_send, self._held_number = False, now, self._sends
+            self._hold, self._held_number = False, self._sends
         return self._sends

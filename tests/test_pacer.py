@@ -66,16 +66,16 @@ def simulate(
 ) -> Run:
     rng = random.Random(seed)
     run = Run(workers)
-    events: list[tuple[float, int, str, tuple[float, int, bool]]] = []
+    events: list[tuple[float, int, str, tuple[float, int, bool, int | None]]] = []
     counter = 0
     now = 0.0
     in_flight = 0  # pages holding a slot: waiting for their send time, or sent and not yet answered
     to_send = pages
     busy = 0
-    queue: deque[tuple[float, float, int, bool]] = deque()
+    queue: deque[tuple[float, float, int, bool, int | None]] = deque()
     answered = 0
 
-    def push(at: float, kind: str, request: tuple[float, int, bool]) -> None:
+    def push(at: float, kind: str, request: tuple[float, int, bool, int | None]) -> None:
         nonlocal counter
         counter += 1
         heapq.heappush(events, (at, counter, kind, request))
@@ -88,47 +88,46 @@ def simulate(
             delay = pacer.delay(now) if pacer is not None else 0.0
             if delay > 0:
                 pacing = True
-                push(now + delay, "paced", (0.0, 0, False))
+                push(now + delay, "paced", (0.0, 0, False, None))
                 return
-            if pacer is not None:
-                pacer.sent(now)
+            number = pacer.sent(now) if pacer is not None else None
             in_flight += 1
             to_send -= 1
-            push(now + latency / 2, "arrive", (now, in_flight, False))
+            push(now + latency / 2, "arrive", (now, in_flight, False, number))
 
-    def start(arrived: float, sent: float, seen: int, probe: bool) -> None:
+    def start(arrived: float, sent: float, seen: int, probe: bool, number: int | None) -> None:
         nonlocal busy
         busy += 1
         took = PROBE_SERVICE if probe else service
         if not probe:
             run.busy += took
             run.page_waits.append(now - arrived)
-        push(now + took, "served", (sent, seen, probe))
+        push(now + took, "served", (sent, seen, probe, number))
 
     admit()
     if probe_every:
-        push(probe_every, "probe", (0.0, 0, True))
+        push(probe_every, "probe", (0.0, 0, True, None))
     while events:
-        now, _, kind, (sent, seen, probe) = heapq.heappop(events)
+        now, _, kind, (sent, seen, probe, number) = heapq.heappop(events)
         if kind == "paced":
             pacing = False
             admit()
         elif kind == "probe":
             if answered < pages:
-                push(now + latency / 2, "arrive", (now, 0, True))
-                push(now + probe_every, "probe", (0.0, 0, True))  # type: ignore[operator]
+                push(now + latency / 2, "arrive", (now, 0, True, None))
+                push(now + probe_every, "probe", (0.0, 0, True, None))  # type: ignore[operator]
         elif kind == "arrive":
             if busy < workers:
-                start(now, sent, seen, probe)
+                start(now, sent, seen, probe, number)
             else:
-                queue.append((now, sent, seen, probe))
+                queue.append((now, sent, seen, probe, number))
         elif kind == "served":
             busy -= 1
             if queue:
                 arrived, *request = queue.popleft()
                 start(arrived, *request)  # type: ignore[arg-type]
             delay = 0.0 if probe else rng.uniform(0, jitter) + (late if answered >= 4 else 0.0)
-            push(now + latency / 2 + delay, "answer", (sent, seen, probe))
+            push(now + latency / 2 + delay, "answer", (sent, seen, probe, number))
         elif probe:
             run.probes.append(now - sent)
             run.probes_sent.append(sent)
@@ -137,7 +136,7 @@ def simulate(
             answered += 1
             limiter.on_sample(now - sent, seen, now, 500)
             if pacer is not None:
-                pacer.on_sample(now - sent, limiter.baseline(500), now)
+                pacer.on_sample(now - sent, limiter.baseline(500), now, send=number)
                 pacer.on_window(limiter.knee)
             admit()
     run.makespan = now
