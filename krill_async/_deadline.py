@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterator
 
 import anyio
+import anyio.lowlevel
 
 from .errors import RequestTimeout
 
@@ -24,7 +25,7 @@ class DeadlineExceeded(RequestTimeout):
     transient = False
 
 
-__all__ = ["DeadlineExceeded", "call_deadline", "call_started", "remaining", "waiting_for"]
+__all__ = ["DeadlineExceeded", "call_deadline", "call_started", "cancellation_first", "remaining", "waiting_for"]
 
 #: What the current task's call is waiting for (set by the transport and the throttle as they go).
 waiting_for: contextvars.ContextVar[str] = contextvars.ContextVar("krill_waiting_for", default="the answer")
@@ -35,6 +36,14 @@ call_started: contextvars.ContextVar[float | None] = contextvars.ContextVar("kri
 def remaining() -> float:
     """Seconds left before the innermost deadline of the current task (``math.inf`` without one)."""
     return anyio.current_effective_deadline() - anyio.current_time()
+
+
+async def cancellation_first() -> None:
+    """Deliver a cancellation already called on a scope around the task (``remaining()`` is ``-inf``
+    then), so an error caught meanwhile does not replace it: a caller that cancelled a call should see
+    the cancellation, not a 503 the call gave up on only because no time was left. A no-op otherwise."""
+    if remaining() == -math.inf:
+        await anyio.lowlevel.checkpoint()
 
 
 @contextlib.contextmanager

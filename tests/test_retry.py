@@ -162,3 +162,23 @@ async def test_429_pauses_every_request_of_the_client() -> None:
     # request 2 never got the 429 itself, yet it waited for the pause like request 1's retry
     assert arrivals["2"][0] >= throttled_at[0] + 0.4 - 0.02
     assert arrivals["1"][1] >= throttled_at[0] + 0.4 - 0.02
+
+
+@pytest.mark.anyio
+async def test_a_caller_that_cancels_gets_its_cancellation_not_the_error_left_unretried() -> None:
+    # The race CI met: the caller's move_on_after fires while a 503 is being read from a buffered body
+    # (no checkpoint in between), so the retry loop sees no time left. Giving up is right; raising the
+    # 503 out of the caller's cancelled scope is not: the 503 would have been retried.
+    attempts = 0
+    async with Krill("http://127.0.0.1:9", auth=AUTH, retry=FAST) as krill:
+        with anyio.CancelScope() as scope:
+
+            async def answer_503_as_the_caller_cancels() -> None:
+                nonlocal attempts
+                attempts += 1
+                scope.cancel()
+                raise err(503)
+
+            await krill.transport.retrying("GET", answer_503_as_the_caller_cancels)
+        assert scope.cancelled_caught and attempts == 1
+        assert krill.stats.retries == 0  # no retry was sent after the caller had cancelled
