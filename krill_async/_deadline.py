@@ -14,7 +14,6 @@ import math
 from collections.abc import Iterator
 
 import anyio
-import anyio.lowlevel
 
 from .errors import RequestTimeout
 
@@ -25,10 +24,12 @@ class DeadlineExceeded(RequestTimeout):
     transient = False
 
 
-__all__ = ["DeadlineExceeded", "call_deadline", "call_started", "cancellation_first", "remaining", "waiting_for"]
+__all__ = ["DeadlineExceeded", "call_deadline", "call_started", "own_deadline_binds", "remaining", "waiting_for"]
 
 #: What the current task's call is waiting for (set by the transport and the throttle as they go).
 waiting_for: contextvars.ContextVar[str] = contextvars.ContextVar("krill_waiting_for", default="the answer")
+#: The earliest end (``anyio.current_time()`` clock) of the call deadlines the current task is in.
+_call_ends: contextvars.ContextVar[float] = contextvars.ContextVar("krill_call_ends", default=math.inf)
 #: When the current task's call started (``anyio.current_time()``): its retries keep their place in queues.
 call_started: contextvars.ContextVar[float | None] = contextvars.ContextVar("krill_call_started", default=None)
 
@@ -38,12 +39,14 @@ def remaining() -> float:
     return anyio.current_effective_deadline() - anyio.current_time()
 
 
-async def cancellation_first() -> None:
-    """Deliver a cancellation already called on a scope around the task (``remaining()`` is ``-inf``
-    then), so an error caught meanwhile does not replace it: a caller that cancelled a call should see
-    the cancellation, not a 503 the call gave up on only because no time was left. A no-op otherwise."""
-    if remaining() == -math.inf:
-        await anyio.lowlevel.checkpoint()
+def own_deadline_binds() -> bool:
+    """Whether the nearest deadline of the current task is the timeout of a call of ours, not a scope of
+    the caller's (``move_on_after``, a cancelled task group) that ends sooner.
+
+    Why it matters: a retry that would outlast our own timeout raises the error it met at once (more
+    telling than a timeout). When the caller's scope ends first, that error must not replace the
+    cancellation the caller asked for: the call waits, and the cancellation arrives meanwhile."""
+    return _call_ends.get() <= anyio.current_effective_deadline()
 
 
 @contextlib.contextmanager
@@ -57,8 +60,12 @@ def call_deadline(seconds: float, *, method: str, url: str) -> Iterator[None]:
         if math.isinf(seconds):
             yield
             return
-        with _bounded(seconds, method=method, url=url):
-            yield
+        ends = _call_ends.set(min(_call_ends.get(), anyio.current_time() + seconds))
+        try:
+            with _bounded(seconds, method=method, url=url):
+                yield
+        finally:
+            _call_ends.reset(ends)
     finally:
         if token is not None:
             call_started.reset(token)

@@ -7,20 +7,26 @@ round-trip time with the no-load round-trip time of the same kind of request, an
 share of the requests in flight that are waiting in the server's queue::
 
     gradient = min(1, tolerance * baseline / smoothed_rtt)   # 1 while nothing queues
-    target   = in_flight * max(0.5, gradient) + queue        # the knee, plus a request of headroom
+    serving  = in_flight * max(0.5, baseline / smoothed_rtt) # once gradient < 1
+    target   = serving + max(queue, (tolerance - 1) * serving)  # the knee, plus a headroom
 
-``in_flight * gradient`` estimates how many requests the server works on at once (its workers, plus
-the requests on the wire); ``queue`` is how many more we let wait there so that no worker idles between
-two of our requests. The limit moves towards ``target`` by ``1/limit`` of the gap per sample, so about
-two thirds of the way per round trip whatever the limit. ``smoothed_rtt`` averages about one round
-trip of samples (each request in flight weighs once): single round trips are too noisy to compare.
+``serving`` estimates how many requests the server works on at once (its workers, plus the requests on
+the wire); the headroom is how many more we let wait there so that no worker idles between two of our
+requests: ``queue`` (one request) or the tolerance's share, whichever is larger (Netflix's
+``GradientLimit`` adds both: ``in_flight * gradient + queue``, which let two pages stand in a 4-worker
+server's queue, in front of every interactive call). The limit moves towards ``target`` by ``1/limit``
+of the gap per sample, so about two thirds of the way per round trip whatever the limit.
+``smoothed_rtt`` averages about one round trip of samples (each request in flight weighs once): single
+round trips are too noisy to compare.
 Before the first sign of queueing the limit grows by half a request per sample (x1.5 per round trip:
 TCP's slow start, gentler because the sign of queueing arrives one round trip late and a doubling would
 overshoot the knee twofold), by a whole one below ``DOUBLE_BELOW`` requests (a paced client starts at 2:
 there a doubling overshoots by 2 requests at most, and a large server is reached as soon as from the
-unpaced start of 8); then by ``sqrt(limit)`` requests per round trip while nothing queues
-(additive increase, scaled as Netflix's limits scale their steps, so a 16-worker server is reached in a
-few round trips after a noisy start); a drop (429, 503, a timeout) halves it, once per round trip at
+unpaced start of 8). The first sign ends slow start at the estimate taken from the limit of a round
+trip before (the sign is that late). Then the limit grows by one request per round trip while nothing
+queues (Vegas's additive increase: the sign of queueing still comes a round trip late, and Netflix's
+``sqrt(limit)`` steps overshot a 4-worker server's knee by 4 pages each time, a sawtooth of standing
+queue in front of interactive calls); a drop (429, 503, a timeout) halves it, once per round trip at
 most (TCP's multiplicative decrease), and ends slow start.
 
 Why a baseline per ``key``: a page of 1000 records takes longer to serve than a page of 10 even on an
@@ -97,12 +103,14 @@ class VegasLimiter:
         self.window = window
         self.probe_fraction = probe_fraction
         self.verify_knee = verify_knee
-        self._knee_check: tuple[float, float] | None = None  # (baseline, estimate) while a knee is checked
+        # (baseline, estimate, the limit at the sign) while a knee is checked
+        self._knee_check: tuple[float, float, int] | None = None
         self._limit = float(min(max(initial, min_limit), max_limit))
         self._baselines: dict[Hashable, Baseline] = {}
         self._slow_start = True
-        #: The limit set when slow start ended at the first sign of queueing: the server's knee, what it
-        #: serves at once plus the queue allowed (None before, and for good when a drop ended slow start).
+        #: The limit at which slow start first saw a queue (confirmed by the check with ``verify_knee``):
+        #: the server's knee as slow start overshoots it, by up to a round trip of growth; the limit then
+        #: goes to the estimate (None before, and for good when a drop ended slow start).
         self.knee: int | None = None
         self._last_drop = -math.inf
         self._probe_key: Hashable | None = None
@@ -182,42 +190,54 @@ class VegasLimiter:
         used = 2 * in_flight >= self._limit
         if self._slow_start:
             if gradient < 1.0:  # the first sign of queueing: jump to the estimate, then follow it
-                # (from the limit, not from this sample's in_flight: it may have been sent early in the
-                # ramp, and an early burst must not throw the limit back to where it started)
-                load = max(float(in_flight), self._limit)
-                estimate = min(self._limit, load * max(0.5, gradient) + self.queue)
+                # The sign comes a round trip late (the smoothed RTT averages the last one), and slow start
+                # has grown the limit by half (doubled below DOUBLE_BELOW) meanwhile: the queue seen is that
+                # of the limit a round trip ago, which is where the estimate starts (never below this
+                # sample's own in_flight). From the limit itself, a 4-worker server serving 5 pages at once
+                # was held at 9 after the knee check (benchmarks/pace.py). The knee keeps the limit at the
+                # sign: what decides pacing is the overshoot's size, which tells 2 workers from 4 better.
+                before = self._limit / (1.5 if self._limit > DOUBLE_BELOW else 2.0)
+                estimate = min(self._limit, self._target(max(float(in_flight), before), base))
                 if self.verify_knee:
                     # A queue, or a delay that lasts (a client or a server busier than on the first pages)?
                     # One round trip with fewer requests in flight tells: a queue drains, a delay stays.
-                    self._knee_check = (base.rtt, estimate)
+                    self._knee_check = (base.rtt, estimate, self.limit)
                     self.probes += 1
                     self._probing, self._probe_key, self._probe_started = True, key, now
                     return self.limit
-                self._end_slow_start(estimate)
+                self._end_slow_start(estimate, self.limit)
             elif used and self.tolerance * base.rtt >= rtt:
                 self._set(self._limit + (1.0 if self._limit < DOUBLE_BELOW else 0.5))
             return self.limit
-        if gradient >= 1.0:  # nothing queues: probe upwards by sqrt(limit) requests per round trip
+        if gradient >= 1.0:  # nothing queues: probe upwards by one request per round trip
             if used:
-                self._set(self._limit + math.sqrt(self._limit) / max(1.0, self._limit))
+                self._set(self._limit + 1.0 / max(1.0, self._limit))
             return self.limit
-        target = in_flight * max(0.5, gradient) + self.queue
-        self._set(self._limit + (target - self._limit) / max(1.0, self._limit))
+        self._set(self._limit + (self._target(in_flight, base) - self._limit) / max(1.0, self._limit))
         return self.limit
 
-    def _end_slow_start(self, estimate: float) -> None:
+    def _target(self, load: float, base: Baseline) -> float:
+        """The limit aimed at once requests queue: what the server serves at once (``load`` shrunk by the
+        RTT's growth, never below half of it in one round trip) plus a headroom: ``queue`` requests, or the
+        tolerance's share of it, whichever is larger. Not both: the tolerance is already queue we let
+        stand (20% of the round trip reads as noise), and adding a request on top of it kept two pages
+        waiting before every interactive call on a 4-worker server (measured in benchmarks/pace.py)."""
+        serving = load * max(0.5, base.rtt / base.smoothed)
+        return serving + max(self.queue, (self.tolerance - 1.0) * serving)
+
+    def _end_slow_start(self, estimate: float, knee: int) -> None:
         self._slow_start = False
         self._set(estimate)
-        self.knee = self.limit
+        self.knee = knee
 
     def _check_knee(self, probed: float) -> None:
         """The round trip measured with fewer requests in flight after slow start's first sign of queueing:
         back near the old baseline, it was a queue (the knee is found); still long, it is a delay that lasts,
         now the baseline, and slow start goes on."""
         assert self._knee_check is not None
-        (before, estimate), self._knee_check = self._knee_check, None
+        (before, estimate, knee), self._knee_check = self._knee_check, None
         if probed <= self.tolerance * before:
-            self._end_slow_start(estimate)
+            self._end_slow_start(estimate, knee)
         else:
             self.false_knees += 1
 

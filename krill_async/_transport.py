@@ -24,7 +24,7 @@ from yarl import URL
 
 from ._auth import Auth
 from ._body import DEFAULT_MAX_BODY_SIZE, BodyLimit, read_capped, read_limited
-from ._deadline import call_deadline, cancellation_first, remaining, waiting_for
+from ._deadline import call_deadline, own_deadline_binds, remaining, waiting_for
 from ._error_mapping import transport_error
 from ._redirects import REDIRECT_STATUSES, follow_redirect
 from ._response import Response, StreamingResponse
@@ -261,9 +261,8 @@ class Transport:
                     pause = self.retry.pause_for(exc)  # the client's cap, whatever this call's policy
                     if pause is not None:
                         self.throttle.pause(pause)
-                    if wait is not None and wait >= remaining():
-                        await cancellation_first()  # a cancelled caller gets its cancellation, not this error
-                        wait = None
+                    if wait is not None and wait >= remaining() and own_deadline_binds():
+                        wait = None  # (when the caller's scope ends first, wait: its cancellation wins)
                     if wait is None:
                         self.stats.failures += 1
                         raise self.scrubbed(exc) from exc.__cause__

@@ -16,6 +16,7 @@ from krill_async import (
     Krill,
     RetryPolicy,
     ServerError,
+    Timeout,
 )
 from krill_async.errors import status_error
 
@@ -165,20 +166,47 @@ async def test_429_pauses_every_request_of_the_client() -> None:
 
 
 @pytest.mark.anyio
-async def test_a_caller_that_cancels_gets_its_cancellation_not_the_error_left_unretried() -> None:
-    # The race CI met: the caller's move_on_after fires while a 503 is being read from a buffered body
-    # (no checkpoint in between), so the retry loop sees no time left. Giving up is right; raising the
-    # 503 out of the caller's cancelled scope is not: the 503 would have been retried.
+@pytest.mark.parametrize("how", ["cancel", "deadline passed", "deadline before the retry"])
+async def test_a_caller_that_cancels_gets_its_cancellation_not_the_error_left_unretried(how: str) -> None:
+    # The race CI met: the caller's move_on_after ends before the retry of a 503 would be sent. A call
+    # gives up at once on a retry its own timeout would cut (the error says more than a timeout); raising
+    # that 503 out of the caller's scope is wrong: the caller asked for a cancellation, and the 503 would
+    # have been retried. "deadline passed": the caller's deadline passed during the attempt (no
+    # checkpoint, anyio's timer not yet fired); "deadline before the retry": 2 ms are left, the backoff is
+    # 50 ms (what CI met); "cancel": an explicit cancel().
     attempts = 0
-    async with Krill("http://127.0.0.1:9", auth=AUTH, retry=FAST) as krill:
-        with anyio.CancelScope() as scope:
+    policy = RetryPolicy(attempts=4, backoff=0.05, jitter=False)
+    async with Krill("http://127.0.0.1:9", auth=AUTH, retry=policy) as krill:
+        with anyio.CancelScope(deadline=anyio.current_time() + 0.01) as scope:
 
             async def answer_503_as_the_caller_cancels() -> None:
                 nonlocal attempts
                 attempts += 1
-                scope.cancel()
+                if how == "cancel":
+                    scope.cancel()
+                elif how == "deadline passed":
+                    while anyio.current_time() < scope.deadline + 0.005:
+                        pass  # busy, no checkpoint: the deadline passes undelivered
+                else:
+                    await anyio.sleep_until(scope.deadline - 0.002)
                 raise err(503)
 
             await krill.transport.retrying("GET", answer_503_as_the_caller_cancels)
         assert scope.cancelled_caught and attempts == 1
-        assert krill.stats.retries == 0  # no retry was sent after the caller had cancelled
+        assert krill.stats.failures == 0  # the caller cancelled the call: not a failure of the call
+
+
+@pytest.mark.anyio
+async def test_a_retry_our_own_timeout_would_cut_raises_the_error_at_once() -> None:
+    """The other side: with the call's own timeout the nearest, the error met is raised without waiting."""
+    policy = RetryPolicy(attempts=4, backoff=5.0, jitter=False)
+    async with Krill("http://127.0.0.1:9", auth=AUTH, retry=policy, timeout=Timeout(total=1.0)) as krill:
+
+        async def answer_503() -> None:
+            raise err(503)
+
+        with anyio.fail_after(3):  # the caller's scope, later than the call's own 1 s
+            started = anyio.current_time()
+            with pytest.raises(ServerError):
+                await krill.transport.retrying("GET", answer_503)
+        assert anyio.current_time() - started < 0.5 and krill.stats.failures == 1
