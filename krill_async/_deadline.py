@@ -24,12 +24,21 @@ class DeadlineExceeded(RequestTimeout):
     transient = False
 
 
-__all__ = ["DeadlineExceeded", "call_deadline", "call_started", "own_deadline_binds", "remaining", "waiting_for"]
+__all__ = [
+    "DeadlineExceeded",
+    "call_deadline",
+    "call_started",
+    "caller_cancellation_first",
+    "own_deadline_binds",
+    "remaining",
+    "waiting_for",
+]
 
 #: What the current task's call is waiting for (set by the transport and the throttle as they go).
 waiting_for: contextvars.ContextVar[str] = contextvars.ContextVar("krill_waiting_for", default="the answer")
-#: The earliest end (``anyio.current_time()`` clock) of the call deadlines the current task is in.
-_call_ends: contextvars.ContextVar[float] = contextvars.ContextVar("krill_call_ends", default=math.inf)
+#: The earliest end (``anyio.current_time()`` clock) of the call deadlines the current task is in, with
+#: that task's id: a task started inside a call copies the context, not the call's cancel scope.
+_call_ends: contextvars.ContextVar[tuple[int, float] | None] = contextvars.ContextVar("krill_call_ends", default=None)
 #: When the current task's call started (``anyio.current_time()``): its retries keep their place in queues.
 call_started: contextvars.ContextVar[float | None] = contextvars.ContextVar("krill_call_started", default=None)
 
@@ -46,7 +55,23 @@ def own_deadline_binds() -> bool:
     Why it matters: a retry that would outlast our own timeout raises the error it met at once (more
     telling than a timeout). When the caller's scope ends first, that error must not replace the
     cancellation the caller asked for: the call waits, and the cancellation arrives meanwhile."""
-    return _call_ends.get() <= anyio.current_effective_deadline()
+    return _own_end() <= anyio.current_effective_deadline()
+
+
+async def caller_cancellation_first() -> None:
+    """Before a call raises an error: if the caller's scope has run out (cancelled, or its deadline passed
+    and not delivered yet, as when an answer was read with no checkpoint in between) and the call's own
+    deadline has not, let the caller's cancellation arrive first. It does at the first sleep; bounded all
+    the same."""
+    if remaining() <= 0 and not own_deadline_binds():
+        await anyio.sleep(0.05)
+
+
+def _own_end() -> float:
+    mark = _call_ends.get()
+    if mark is None or mark[0] != anyio.get_current_task().id:
+        return math.inf
+    return mark[1]
 
 
 @contextlib.contextmanager
@@ -60,7 +85,7 @@ def call_deadline(seconds: float, *, method: str, url: str) -> Iterator[None]:
         if math.isinf(seconds):
             yield
             return
-        ends = _call_ends.set(min(_call_ends.get(), anyio.current_time() + seconds))
+        ends = _call_ends.set((anyio.get_current_task().id, min(_own_end(), anyio.current_time() + seconds)))
         try:
             with _bounded(seconds, method=method, url=url):
                 yield

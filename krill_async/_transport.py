@@ -24,7 +24,7 @@ from yarl import URL
 
 from ._auth import Auth
 from ._body import DEFAULT_MAX_BODY_SIZE, BodyLimit, read_capped, read_limited
-from ._deadline import call_deadline, own_deadline_binds, remaining, waiting_for
+from ._deadline import call_deadline, caller_cancellation_first, own_deadline_binds, remaining, waiting_for
 from ._error_mapping import transport_error
 from ._redirects import REDIRECT_STATUSES, follow_redirect
 from ._response import Response, StreamingResponse
@@ -264,6 +264,7 @@ class Transport:
                     if wait is not None and wait >= remaining() and own_deadline_binds():
                         wait = None  # (when the caller's scope ends first, wait: its cancellation wins)
                     if wait is None:
+                        await caller_cancellation_first()
                         self.stats.failures += 1
                         raise self.scrubbed(exc) from exc.__cause__
                     self.stats.retries += 1
