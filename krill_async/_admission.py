@@ -274,7 +274,7 @@ class Admission:
     def _urgency_now(self) -> tuple[float, float, int]:
         """Where the current task's request goes in a queue: by its deadline, then by when its call (of
         which this may be a retry) started, then by arrival."""
-        started = call_started.get()
+        started = call_started()
         arrival = next(self._arrivals)
         return anyio.current_effective_deadline(), anyio.current_time() if started is None else started, arrival
 

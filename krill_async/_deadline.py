@@ -12,6 +12,7 @@ import contextlib
 import contextvars
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import anyio
 
@@ -36,11 +37,31 @@ __all__ = [
 
 #: What the current task's call is waiting for (set by the transport and the throttle as they go).
 waiting_for: contextvars.ContextVar[str] = contextvars.ContextVar("krill_waiting_for", default="the answer")
-#: The earliest end (``anyio.current_time()`` clock) of the call deadlines the current task is in, with
-#: that task's id: a task started inside a call copies the context, not the call's cancel scope.
-_call_ends: contextvars.ContextVar[tuple[int, float] | None] = contextvars.ContextVar("krill_call_ends", default=None)
-#: When the current task's call started (``anyio.current_time()``): its retries keep their place in queues.
-call_started: contextvars.ContextVar[float | None] = contextvars.ContextVar("krill_call_started", default=None)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """The outermost call the task is in: ``started`` when it began (its retries keep their place in
+    queues), ``ends`` the earliest end of the call deadlines around (``anyio.current_time()`` clock).
+    ``task`` is the owner's id: a task started inside a call copies the context, not the call."""
+
+    task: int
+    started: float
+    ends: float
+
+
+_call: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("krill_call", default=None)
+
+
+def _current_call() -> _Call | None:
+    call = _call.get()
+    return call if call is not None and call.task == anyio.get_current_task().id else None
+
+
+def call_started() -> float | None:
+    """When the current task's outermost call started (None outside a call)."""
+    call = _current_call()
+    return None if call is None else call.started
 
 
 def remaining() -> float:
@@ -68,10 +89,8 @@ async def caller_cancellation_first() -> None:
 
 
 def _own_end() -> float:
-    mark = _call_ends.get()
-    if mark is None or mark[0] != anyio.get_current_task().id:
-        return math.inf
-    return mark[1]
+    call = _current_call()
+    return math.inf if call is None else call.ends
 
 
 @contextlib.contextmanager
@@ -80,20 +99,20 @@ def call_deadline(seconds: float, *, method: str, url: str) -> Iterator[None]:
     wait."""
     # The outermost call's start: an attempt run as a call of its own (a page fetch retried with its
     # decoding) keeps the place of the call it belongs to.
-    token = call_started.set(anyio.current_time()) if call_started.get() is None else None
+    now, outer = anyio.current_time(), _current_call()
+    ends = now + seconds
+    if outer is None:
+        token = _call.set(_Call(anyio.get_current_task().id, now, ends))
+    else:
+        token = _call.set(_Call(outer.task, outer.started, min(outer.ends, ends)))
     try:
         if math.isinf(seconds):
             yield
             return
-        ends = _call_ends.set((anyio.get_current_task().id, min(_own_end(), anyio.current_time() + seconds)))
-        try:
-            with _bounded(seconds, method=method, url=url):
-                yield
-        finally:
-            _call_ends.reset(ends)
+        with _bounded(seconds, method=method, url=url):
+            yield
     finally:
-        if token is not None:
-            call_started.reset(token)
+        _call.reset(token)
 
 
 @contextlib.contextmanager

@@ -144,3 +144,25 @@ async def test_a_task_started_inside_a_call_does_not_inherit_its_deadline() -> N
             await krill.transport.retrying("GET", spawn, timeout=Timeout(total=0.05))
         assert not escaped and tg.cancel_scope.cancelled_caught
         assert 0.45 < anyio.current_time() - started < 1.0
+
+
+@pytest.mark.anyio
+async def test_a_task_started_inside_a_call_does_not_take_its_place_in_queues() -> None:
+    """The twin of the deadline above: a child's calls start when they start, not when the call around
+    the spawn did (the start orders waiters after the deadline, so a stale one would jump queues)."""
+    from krill_async._deadline import call_deadline, call_started
+
+    seen: list[float | None] = []
+
+    async def child() -> None:
+        await anyio.sleep(0.05)
+        with call_deadline(5, method="GET", url="/child"):
+            seen.append(call_started())
+
+    async with anyio.create_task_group() as tg:
+        with call_deadline(5, method="GET", url="/parent"):
+            parent = call_started()
+            tg.start_soon(child)
+            with call_deadline(1, method="GET", url="/attempt"):
+                assert call_started() == parent  # an attempt run as a call keeps its call's place
+    assert parent is not None and seen and seen[0] is not None and seen[0] >= parent + 0.04
