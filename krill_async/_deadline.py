@@ -106,7 +106,8 @@ def call_deadline(seconds: float, *, method: str, url: str) -> Iterator[None]:
     else:
         token = _call.set(_Call(outer.task, outer.started, min(outer.ends, ends)))
     try:
-        if math.isinf(seconds):
+        if math.isinf(seconds) or (outer is not None and outer.ends <= ends):
+            # (an attempt inside a call that ends first: the call's own scope bounds it and names it)
             yield
             return
         with _bounded(seconds, method=method, url=url):

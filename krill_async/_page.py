@@ -102,9 +102,11 @@ async def fetch_page(
 ) -> Page[Any]:
     """GET one page, read it whole and decode it; retried as a whole (a garbled body is retried too)."""
 
+    shown = redact_url(url)
+
     async def once() -> Page[Any]:
         response = await transport.request("GET", url, timeout=timeout, retry=False)
-        decoded = decode_page(response.content, model, url=redact_url(url), offset=offset_of(url))
+        decoded = decode_page(response.content, model, url=shown, offset=offset_of(url))
         return make_page(transport, url, *decoded, requested=requested)
 
-    return await transport.retrying("GET", once, timeout=timeout, url=redact_url(url))
+    return await transport.retrying("GET", once, timeout=timeout, url=shown)

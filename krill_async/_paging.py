@@ -108,14 +108,15 @@ def page_link(link: str | None, *, root: URL, request_url: URL, same_collection:
     """
     if not link:
         return None
-    shown = redact_url(request_url)
     try:
         url = rebase_link(link, root=root, request_url=request_url)
     except UnsafeURLError:
         raise
     except ValueError as exc:
+        shown = redact_url(request_url)
         raise PaginationError(f"unusable pagination link in {shown}: {exc}", url=shown) from None
     if same_collection and url.raw_path.rstrip("/") != request_url.raw_path.rstrip("/"):
+        shown = redact_url(request_url)
         raise PaginationError(
             f"the next link of {shown} names another collection ({redact_url(url.with_query(None))}); "
             "not following it. The server or a proxy is misconfigured.",

@@ -215,7 +215,7 @@ class Transport:
             nonlocal maybe_applied
             try:
                 async with self._exchange(method, url, body, data, extra, timeout, authenticate) as (raw, m, u):
-                    limit = BodyLimit(self.max_body_size, method=m, url=redact_url(u))
+                    limit = BodyLimit(self.max_body_size, method=m, url=shown if u is url else redact_url(u))
                     waiting_for.set("the rest of the answer's body")
                     content = await read_limited(raw, limit)
                     return Response(m, u, raw.status, raw.headers, content)

@@ -87,7 +87,18 @@ def join_api_path(root: URL, path: str) -> URL:
 
 def is_secret_param(name: str) -> bool:
     """Whether a query parameter's value must never be shown (matched by pattern, case-insensitive)."""
-    return _SECRET_PARAM.search(name) is not None
+    known = _secret_names.get(name)
+    if known is None:
+        known = _SECRET_PARAM.search(name) is not None
+        if len(_secret_names) < _SECRET_NAMES_KEPT:  # names come from the code and the server: a few dozen
+            _secret_names[name] = known
+    return known
+
+
+# Every request's URL is shown in its would-be error messages: the names of its parameters are looked up
+# here rather than matched again (a regex search per parameter per message, seven messages a page).
+_secret_names: dict[str, bool] = {}
+_SECRET_NAMES_KEPT = 1024
 
 
 def resolve_dot_segments(raw_path: str) -> str:
@@ -265,7 +276,7 @@ def query_int(url: URL, name: str) -> int | None:
 def redact_url(url: URL | str) -> str:
     """The URL as text with secret-looking query values and userinfo removed (never raises)."""
     try:
-        parsed = URL(str(url))
+        parsed = url if isinstance(url, URL) else URL(url)
         if parsed.raw_user or parsed.raw_password:
             parsed = parsed.with_user(None)
         if any(is_secret_param(k) for k in parsed.query):

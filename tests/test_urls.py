@@ -110,8 +110,12 @@ def test_same_origin_default_ports() -> None:
 
 @pytest.mark.parametrize(
     ("value", "quoted"),
-    [(74, "74"), ("pim0074", "pim0074"), ("17000831539000002       ", "17000831539000002%20%20%20%20%20%20%20"),
-     ("a b+c%", "a%20b%2Bc%25")],
+    [
+        (74, "74"),
+        ("pim0074", "pim0074"),
+        ("17000831539000002       ", "17000831539000002%20%20%20%20%20%20%20"),
+        ("a b+c%", "a%20b%2Bc%25"),
+    ],
 )
 def test_quote_identifier(value: int | str, quoted: str) -> None:
     assert quote_identifier(value) == quoted
@@ -144,3 +148,16 @@ def test_redact_url() -> None:
         "https://k.net/widgets/x?token=***&host_name=pim1"
     )
     assert "secret" not in redact_url("https://user:secret@k.net/")
+
+
+def test_redact_url_of_a_url_object_and_repeated_names() -> None:
+    """The transport passes URL objects (not re-parsed) and looks parameter names up once: the answers
+    must not change with the input's type or with how often a name was seen."""
+    url = URL("https://user:pw@k.net/api/v2/isp/cpes/?limit=10&API_KEY=k1&offset=20&Access=a")
+    for _ in range(3):
+        shown = redact_url(url)
+        assert (
+            shown == redact_url(str(url)) == "https://k.net/api/v2/isp/cpes/?limit=10&API_KEY=***&offset=20&Access=***"
+        )
+    assert redact_url(URL("https://k.net/?limit=10")) == "https://k.net/?limit=10"
+    assert redact_url("http://[::1") == "<an unparsable URL>"
