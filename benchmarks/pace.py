@@ -131,10 +131,12 @@ async def run_row(url: str, mode: str, args: argparse.Namespace, ids: list[int])
                 queue=limiter.queue if args.queue is None else args.queue,
                 verify_knee=limiter.verify_knee,
             )
-        if adaptive and krill.admission.pacer is not None and (args.pacer_target or args.small_server):
+        tuned = args.pacer_target is not None or args.small_server or args.pacer_probe is not None
+        if adaptive and krill.admission.pacer is not None and tuned:
             default = krill.admission.pacer
             krill.admission.pacer = Pacer(
-                target=args.pacer_target or default.target,
+                target=default.target if args.pacer_target is None else args.pacer_target,
+                probe=default.probe if args.pacer_probe is None else args.pacer_probe,
                 small_server=args.small_server or default.small_server,
             )
         await krill.isp.cpes.get(ids[0])  # connect and authenticate before timing
@@ -264,6 +266,7 @@ def main() -> None:
     p.add_argument("--initial", type=int, default=None, help="the adaptive limiter's first limit (the client's)")
     p.add_argument("--queue", type=float, default=None, help="the adaptive limiter's queue target (the client's)")
     p.add_argument("--pacer-target", type=float, default=None, help="the pacer's queueing delay target")
+    p.add_argument("--pacer-probe", type=float, default=None, help="the pacer's probe (sooner by this share)")
     p.add_argument("--small-server", type=int, default=None, help="pace a server whose knee is at most N pages")
     p.add_argument("--out", type=Path, default=None, help="also write the tables to this file")
     args = p.parse_args()

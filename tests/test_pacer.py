@@ -185,12 +185,13 @@ def test_interactive_calls_wait_for_at_most_the_page_in_service(workers: int, ji
 
 @pytest.mark.parametrize("jitter", [0.0, 0.005])
 def test_one_worker_has_almost_no_queue_in_front_of_interactive_calls(jitter: float) -> None:
-    # On one worker the model puts the p95 up to 15% of a page above the bound once the pace is known
-    # (after the first second: up to four pages are sent before it is), from the small standing queue
-    # the target keeps and the queue each probe builds before it is seen.
+    # Once the pace is known (after the first second: up to four pages are sent before it is) the p95 is
+    # within 1% of a page of the bound: the small standing queue the target keeps, and the queue each
+    # probe builds before it is seen. (With the earlier probe of 2% an answer, the probes' queues put it
+    # 2.5% of a page above the bound without jitter and 10% above with 5 ms of it.)
     run = simulate(auto(), Pacer(), workers=1, pages=100, jitter=jitter)
     unpaced = simulate(auto(), None, workers=1, pages=100, jitter=jitter)
-    assert run.probe_p95(after=1.0) <= IDLE + 1.15 * SERVICE < unpaced.probe_p95(after=1.0)
+    assert run.probe_p95(after=1.0) <= IDLE + 1.01 * SERVICE < unpaced.probe_p95(after=1.0)
     assert statistics.median(run.page_waits) < 0.1 * SERVICE < statistics.median(unpaced.page_waits)
 
 
@@ -357,3 +358,20 @@ if __name__ == "__main__":  # a table for tuning: python tests/test_pacer.py
                     f"p95 {r.probe_p95() * 1000:.0f} (bound {(LATENCY + PROBE_SERVICE + SERVICE) * 1000:.0f}) "
                     f"page wait p50 {statistics.median(r.page_waits) * 1000:.1f} ms, {pacer!r}"
                 )
+
+
+def test_a_server_that_gets_faster_is_found() -> None:
+    # The probe sends a little sooner after every answer that did not wait: the pace of a server whose
+    # pages got 30% cheaper (its other load gone) is found. Slowly (a known limit, in docs/reliability.md):
+    # the 200 pages after the change take about 1.5x their new best, against 1.8x never probing.
+    limiter, pacer = auto(), Pacer()
+    simulate(limiter, pacer, workers=1, pages=50, probe_every=None)
+    assert pacer.capacity == pytest.approx(SERVICE, rel=0.1)
+    run = simulate(limiter, pacer, workers=1, pages=200, service=0.7 * SERVICE, probe_every=None)
+    assert pacer.capacity == pytest.approx(0.7 * SERVICE, rel=0.1)
+    assert statistics.median(run.page_waits[100:]) < 0.1 * SERVICE
+    never_probing = Pacer(probe=0.0)
+    simulate(limiter := auto(), never_probing, workers=1, pages=50, probe_every=None)
+    stuck = simulate(limiter, never_probing, workers=1, pages=200, service=0.7 * SERVICE, probe_every=None)
+    assert never_probing.capacity == pytest.approx(SERVICE, rel=0.05)  # (it never learns)
+    assert run.makespan < 0.9 * stuck.makespan
