@@ -231,11 +231,17 @@ def test_without_the_pacer_a_lasting_delay_costs_the_window_nothing() -> None:
     assert run.makespan <= 1.10 * best_fixed(16, 1600)
 
 
-def test_a_server_that_slows_down_is_followed_without_a_growing_queue() -> None:
-    limiter, pacer = auto(), Pacer()
+def pace_changes(pacer: Pacer, factor: float, pages: int) -> Run:
+    """50 pages on one worker at ``SERVICE``, then ``pages`` more at ``factor`` times it (same client)."""
+    limiter = auto()
     simulate(limiter, pacer, workers=1, pages=50, probe_every=None)
     assert pacer.capacity == pytest.approx(SERVICE, rel=0.1)
-    run = simulate(limiter, pacer, workers=1, pages=100, service=2 * SERVICE, probe_every=None)
+    return simulate(limiter, pacer, workers=1, pages=pages, service=factor * SERVICE, probe_every=None)
+
+
+def test_a_server_that_slows_down_is_followed_without_a_growing_queue() -> None:
+    pacer = Pacer()
+    run = pace_changes(pacer, 2.0, pages=100)
     assert pacer.capacity == pytest.approx(2 * SERVICE, rel=0.1)
     assert statistics.median(run.page_waits[50:]) < 0.1 * SERVICE
 
@@ -364,14 +370,10 @@ def test_a_server_that_gets_faster_is_found() -> None:
     # The probe sends a little sooner after every answer that did not wait: the pace of a server whose
     # pages got 30% cheaper (its other load gone) is found. Slowly (a known limit, in docs/reliability.md):
     # the 200 pages after the change take about 1.5x their new best, against 1.8x never probing.
-    limiter, pacer = auto(), Pacer()
-    simulate(limiter, pacer, workers=1, pages=50, probe_every=None)
-    assert pacer.capacity == pytest.approx(SERVICE, rel=0.1)
-    run = simulate(limiter, pacer, workers=1, pages=200, service=0.7 * SERVICE, probe_every=None)
+    pacer, never_probing = Pacer(), Pacer(probe=0.0)
+    run = pace_changes(pacer, 0.7, pages=200)
     assert pacer.capacity == pytest.approx(0.7 * SERVICE, rel=0.1)
     assert statistics.median(run.page_waits[100:]) < 0.1 * SERVICE
-    never_probing = Pacer(probe=0.0)
-    simulate(limiter := auto(), never_probing, workers=1, pages=50, probe_every=None)
-    stuck = simulate(limiter, never_probing, workers=1, pages=200, service=0.7 * SERVICE, probe_every=None)
+    stuck = pace_changes(never_probing, 0.7, pages=200)
     assert never_probing.capacity == pytest.approx(SERVICE, rel=0.05)  # (it never learns)
     assert run.makespan < 0.9 * stuck.makespan
