@@ -106,8 +106,12 @@ def call_deadline(seconds: float, *, method: str, url: str) -> Iterator[None]:
     else:
         token = _call.set(_Call(outer.task, outer.started, min(outer.ends, ends)))
     try:
-        if math.isinf(seconds) or (outer is not None and outer.ends <= ends):
-            # (an attempt inside a call that ends first: the call's own scope bounds it and names it)
+        if math.isinf(seconds) or (
+            outer is not None and outer.ends <= ends and anyio.current_effective_deadline() <= ends
+        ):
+            # (an attempt inside a call that ends first: the call's own scope bounds it and names it). The
+            # record alone does not prove that scope reaches here: a shield in between, or a task that took
+            # a dead call's record for its own (task ids are addresses, reused once a task is freed).
             yield
             return
         with _bounded(seconds, method=method, url=url):
