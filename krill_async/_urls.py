@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import enum
+import functools
 import re
 import types
 from collections.abc import Iterable, Mapping
@@ -85,20 +86,13 @@ def join_api_path(root: URL, path: str) -> URL:
     return root.with_path(root.path + "api/v2/" + path)
 
 
+# Every request's URL is shown in its would-be error messages: a parameter name is matched once, not on
+# every message (a regex search per parameter per message, several messages a page). The names come from
+# the code and the server: a few dozen.
+@functools.lru_cache(maxsize=1024)
 def is_secret_param(name: str) -> bool:
     """Whether a query parameter's value must never be shown (matched by pattern, case-insensitive)."""
-    known = _secret_names.get(name)
-    if known is None:
-        known = _SECRET_PARAM.search(name) is not None
-        if len(_secret_names) < _SECRET_NAMES_KEPT:  # names come from the code and the server: a few dozen
-            _secret_names[name] = known
-    return known
-
-
-# Every request's URL is shown in its would-be error messages: the names of its parameters are looked up
-# here rather than matched again (a regex search per parameter per message, seven messages a page).
-_secret_names: dict[str, bool] = {}
-_SECRET_NAMES_KEPT = 1024
+    return _SECRET_PARAM.search(name) is not None
 
 
 def resolve_dot_segments(raw_path: str) -> str:
