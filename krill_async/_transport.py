@@ -25,7 +25,7 @@ from yarl import URL
 from ._auth import Auth
 from ._body import DEFAULT_MAX_BODY_SIZE, BodyLimit, read_capped, read_limited
 from ._deadline import call_deadline, caller_cancellation_first, own_deadline_binds, remaining, waiting_for
-from ._error_mapping import transport_error
+from ._error_mapping import describe, transport_error
 from ._redirects import REDIRECT_STATUSES, follow_redirect
 from ._response import Response, StreamingResponse
 from ._retry import NO_RETRIES, RetryPolicy
@@ -378,7 +378,7 @@ class Transport:
                 except ValueError as exc:  # aiohttp refusing a header or URL it was given
                     if delivered or isinstance(exc, KrillError):
                         raise
-                    raise UnsafeURLError(f"{method} {shown} could not be sent: {exc}") from None
+                    raise UnsafeURLError(f"{method} {shown} could not be sent: {describe(exc)}") from None
                 if status in REDIRECT_STATUSES:
                     hop = follow_redirect(
                         method=method, status=status, url=url, location=location, root=self.root, history=history

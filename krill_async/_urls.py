@@ -15,7 +15,7 @@ import re
 import types
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote_plus
 
 from yarl import URL
 
@@ -268,13 +268,97 @@ def query_int(url: URL, name: str) -> int | None:
 
 
 def redact_url(url: URL | str) -> str:
-    """The URL as text with secret-looking query values and userinfo removed (never raises)."""
+    """The URL as text for a message, with every secret-looking value masked (never raises).
+
+    Masked: userinfo; the value of a secret-looking parameter (`is_secret_param`) in the query, whether
+    pairs are joined by ``&`` or ``;`` and however often the name was percent-encoded (``%2574oken``);
+    the same in path parameters (``/x;jsessionid=...``); a value that is itself a query or URL carrying
+    one (``redirect=%2F%3Ftoken%3D...``). The fragment is never shown: it is never sent to a server, and
+    a login redirect puts tokens there (``#access_token=...``).
+    """
     try:
         parsed = url if isinstance(url, URL) else URL(url)
         if parsed.raw_user or parsed.raw_password:
             parsed = parsed.with_user(None)
-        if any(is_secret_param(k) for k in parsed.query):
-            parsed = parsed.with_query([(k, "***" if is_secret_param(k) else v) for k, v in parsed.query.items()])
-        return str(parsed)
+        if parsed.raw_fragment:
+            parsed = parsed.with_fragment(None)
+        raw_path, raw_query = parsed.raw_path, parsed.raw_query_string
+        path = _redact_path(raw_path) if ";" in raw_path else None
+        query = _redact_pairs(raw_query) if raw_query else None
+        if path is None and query is None:
+            return str(parsed)
+        shown = URL.build(
+            scheme=parsed.scheme,
+            authority=parsed.raw_authority,
+            path=raw_path if path is None else path,
+            query_string=raw_query if query is None else query,
+            encoded=True,
+        )
+        return str(shown)
     except (ValueError, TypeError):
         return "<an unparsable URL>"
+
+
+_PAIR_SEPARATORS = re.compile(r"([&;])")
+#: Where a query nested in a value may start or continue (``/login?token=...#state``).
+_NESTED_SEPARATORS = re.compile(r"[&;?#]")
+_MASK = "***"
+
+
+def _decoded(text: str) -> str:
+    """``text`` percent-decoded until it stops changing (three rounds at most): a name or value encoded
+    twice is the same name to whoever decodes it twice, a proxy and then the application."""
+    for _ in range(3):
+        if "%" not in text and "+" not in text:
+            break
+        decoded = unquote_plus(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_secret_raw_name(raw_name: str) -> bool:
+    return is_secret_param(_decoded(raw_name))
+
+
+def _carries_secret(raw_value: str) -> bool:
+    """Whether a value holds a query of its own with a secret in it (a ``next=`` or ``redirect_uri=``)."""
+    if "=" not in raw_value and "%" not in raw_value:
+        return False
+    value = _decoded(raw_value)
+    for piece in _NESTED_SEPARATORS.split(value):
+        name, equals, _ = piece.partition("=")
+        if equals and _is_secret_raw_name(name.rsplit("/", 1)[-1]):
+            return True
+    return False
+
+
+def _redact_pairs(raw: str) -> str | None:
+    """``raw`` (``a=1&b=2;c=3``, kept byte-exact) with secret values masked; None when none is."""
+    pieces = _PAIR_SEPARATORS.split(raw)
+    changed = False
+    for index in range(0, len(pieces), 2):
+        name, equals, value = pieces[index].partition("=")
+        if equals and value != _MASK and (_is_secret_raw_name(name) or _carries_secret(value)):
+            pieces[index] = f"{name}={_MASK}"
+            changed = True
+        elif not equals and "%" in name and _carries_secret(name):  # "token%3D...": "=" encoded
+            pieces[index] = _MASK
+            changed = True
+    return "".join(pieces) if changed else None
+
+
+def _redact_path(raw_path: str) -> str | None:
+    """``raw_path`` with secret path parameters (``/a;jsessionid=X/b``) masked; None when none is."""
+    segments = raw_path.split("/")
+    changed = False
+    for index, segment in enumerate(segments):
+        head, semicolon, params = segment.partition(";")
+        if semicolon:
+            redacted = _redact_pairs(params)
+            if redacted is not None:
+                segments[index] = f"{head};{redacted}"
+                changed = True
+    return "/".join(segments) if changed else None

@@ -22,7 +22,7 @@ from .._projection import PathSpec, Selection, projection
 from .._resource import App, Resource, declare
 from .._stream_decode import DEFAULT_BATCH_BYTES, ObjectStream, decode_lax, streaming_fetcher
 from .._timeouts import Timeout, TimeoutTypes, resolve_timeout
-from .._urls import encode_params, join_api_path, quote_identifier
+from .._urls import encode_params, join_api_path, quote_identifier, redact_url
 from ..errors import InvalidArgument
 from ..models._base import Record
 from ..models.monitoring import (
@@ -348,7 +348,7 @@ class Monitoring(App):
         response = await self.client.transport.request(
             "POST", url, json=body, timeout=resolve_timeout(timeout, self.client.timeout)
         )
-        data: dict[str, list[DataPoint]] = decode_lax(response.content, dict[str, list[DataPoint]], url=str(url))
+        data: dict[str, list[DataPoint]] = decode_lax(response.content, dict[str, list[DataPoint]], url=redact_url(url))
         return series_from_datasets(data, wanted)
 
     async def status_summary(self, *, timeout: TimeoutTypes = None) -> dict[str, Any]:
