@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import anyio
@@ -43,8 +44,12 @@ waiting_for: contextvars.ContextVar[str] = contextvars.ContextVar("krill_waiting
 class _Call:
     """The outermost call the task is in: ``started`` when it began (its retries keep their place in
     queues), ``ends`` the earliest end of the call deadlines around (``anyio.current_time()`` clock).
-    ``task`` is the owner's id: a task started inside a call copies the context, not the call."""
 
+    ``owner`` refers weakly to the owning task's coroutine: a task started inside a call copies the
+    context, and with it this record, but not the call. An id would not tell them apart once the owner is
+    gone: asyncio's task ids are addresses, and a task started later often gets the same one."""
+
+    owner: Callable[[], object | None]
     task: int
     started: float
     ends: float
@@ -55,7 +60,17 @@ _call: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("krill_call
 
 def _current_call() -> _Call | None:
     call = _call.get()
-    return call if call is not None and call.task == anyio.get_current_task().id else None
+    if call is None:
+        return None
+    task = anyio.get_current_task()
+    return call if call.task == task.id and call.owner() is task.coro else None
+
+
+def _owner_of(coro: object) -> Callable[[], object | None]:
+    try:
+        return weakref.ref(coro)
+    except TypeError:  # not weakly referable (no known backend): the record then never matches another
+        return lambda: coro
 
 
 def call_started() -> float | None:
@@ -102,9 +117,10 @@ def call_deadline(seconds: float, *, method: str, url: str) -> Iterator[None]:
     now, outer = anyio.current_time(), _current_call()
     ends = now + seconds
     if outer is None:
-        token = _call.set(_Call(anyio.get_current_task().id, now, ends))
+        task = anyio.get_current_task()
+        token = _call.set(_Call(_owner_of(task.coro), task.id, now, ends))
     else:
-        token = _call.set(_Call(outer.task, outer.started, min(outer.ends, ends)))
+        token = _call.set(_Call(outer.owner, outer.task, outer.started, min(outer.ends, ends)))
     try:
         if math.isinf(seconds) or (
             outer is not None and outer.ends <= ends and anyio.current_effective_deadline() <= ends

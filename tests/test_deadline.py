@@ -6,7 +6,10 @@ scope of its own when the call around it ends first: that call's scope bounds it
 
 from __future__ import annotations
 
+import weakref
+
 import anyio
+import anyio.lowlevel
 import pytest
 
 from krill_async import RequestTimeout
@@ -61,3 +64,41 @@ async def test_a_task_spawned_from_inside_a_call_keeps_its_own_deadline() -> Non
 
 def test_the_deadline_error_is_a_request_timeout() -> None:
     assert issubclass(DeadlineExceeded, RequestTimeout)
+
+
+async def _finished() -> None:
+    pass
+
+
+async def test_a_record_with_this_tasks_id_but_a_dead_owner_is_not_this_tasks_call() -> None:
+    """What a task id reused by asyncio looks like: the context carries a finished caller's record whose
+    id is the current task's. The record must not be taken for this task's call: not its start (its place
+    in the admission queue), not its end (whether its own deadline binds, whether to open a scope)."""
+    from krill_async._deadline import _Call, _call, call_started, own_deadline_binds
+
+    now = anyio.current_time()
+    here = anyio.get_current_task()
+    dead = _finished()
+    dead.close()
+    record = _Call(weakref.ref(dead), here.id, started=now - 100, ends=now + 0.01)
+    del dead
+    token = _call.set(record)
+    try:
+        assert call_started() is None
+        with anyio.CancelScope(deadline=now + 0.02):  # ends after the dead record, sooner than any call
+            assert not own_deadline_binds()
+            await anyio.lowlevel.checkpoint()
+        start = anyio.current_time()
+        with pytest.raises(DeadlineExceeded) as caught:
+            with anyio.fail_after(5), call_deadline(0.1, method="GET", url="/reused"):
+                await anyio.sleep(5)
+        assert "/reused" in str(caught.value)  # the call's own scope, not the dead one's
+        assert anyio.current_time() - start < 2
+    finally:
+        _call.reset(token)
+    live = _Call(weakref.ref(here.coro), here.id, started=now - 100, ends=now + 60)
+    token = _call.set(live)
+    try:
+        assert call_started() == now - 100  # the same record with its true owner is the task's call
+    finally:
+        _call.reset(token)
