@@ -31,7 +31,7 @@ from typing import Any
 
 from floor_server import CPES_PATH, HOSTS_PATH, PASSWORD, ROOT, USER, Server, cached_records
 
-JOBS = ("export", "aiohttp", "scan", "jmq")
+JOBS = ("export", "aiohttp", "read-cpes", "scan", "jmq", "read-hosts")
 HOST_SAMPLE = 10_000
 
 
@@ -64,7 +64,7 @@ def job(name: str, url: str, page_size: int, concurrency: int) -> dict[str, Any]
 
         for module in ("_transport", "_export", "_projection", "_stream_decode", "apps.isp", "apps.monitoring"):
             importlib.import_module(f"krill_async.{module}")
-    if name == "aiohttp":
+    if name in ("aiohttp", "read-cpes", "read-hosts"):
         import aiohttp
         from yarl import URL
     if name == "jmq":
@@ -107,6 +107,28 @@ def job(name: str, url: str, page_size: int, concurrency: int) -> dict[str, Any]
                 next_url = URL(body["next"]) if body["next"] else None
         return seen
 
+    async def read_only() -> int:
+        """The wall floor: the same pages, ``concurrency`` at a time, bodies read and never decoded (the
+        offsets are known: no planning, no first page awaited alone beyond the first request)."""
+        path, extra = (CPES_PATH, "") if name == "read-cpes" else (HOSTS_PATH, "type=Host&")
+        slots = anyio.Semaphore(concurrency)
+        read = 0
+        auth = aiohttp.BasicAuth(USER, PASSWORD, encoding="utf-8")
+        async with aiohttp.ClientSession(auth=auth) as session:
+
+            async def one(offset: int) -> bytes:
+                nonlocal read
+                async with slots, session.get(URL(f"{url}{path}?{extra}limit={page_size}&offset={offset}")) as r:
+                    body = await r.read()
+                read += 1
+                return body
+
+            total = json.loads(await one(0))["count"]  # (one page decoded by json: the count)
+            async with anyio.create_task_group() as tg:
+                for offset in range(page_size, total, page_size):
+                    tg.start_soon(one, offset)
+        return read * page_size
+
     async def with_ticker(run: Any) -> tuple[int, float]:
         lags = [0.0]
         async with anyio.create_task_group() as tg:
@@ -126,7 +148,7 @@ def job(name: str, url: str, page_size: int, concurrency: int) -> dict[str, Any]
         for page in krill.iter_cpes_monitoring_pages(limit=page_size, include_services=False, hostgroup=""):
             seen += len(page)
     else:
-        run = {"export": export, "scan": scan, "aiohttp": plain}[name]
+        run = {"export": export, "scan": scan, "aiohttp": plain, "read-cpes": read_only, "read-hosts": read_only}[name]
         seen, lag = anyio.run(with_ticker, run)
     cpu, wall = cpu_now() - cpu, time.perf_counter() - wall
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
@@ -286,10 +308,13 @@ def main() -> int:
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     peer_of = {"export": "aiohttp", "scan": "jmq"}
-    own_floor = {"export": ("export", "cpes"), "aiohttp": ("export", "cpes"), "scan": ("scan", "hosts"),
-                 "jmq": ("scan", "hosts")}  # fmt: skip
-    labels = {"export": "krill_async export, 50k CPEs (c=8)", "aiohttp": "aiohttp + json.loads, `next`, sequential",
-              "scan": "krill_async scan, select 2 paths (c=8)", "jmq": "jmq-krill (requests), sequential"}  # fmt: skip
+    own_floor = {"export": ("export", "cpes"), "aiohttp": ("export", "cpes"), "read-cpes": ("export", "cpes"),
+                 "scan": ("scan", "hosts"), "jmq": ("scan", "hosts"), "read-hosts": ("scan", "hosts")}  # fmt: skip
+    c = args.concurrency
+    labels = {"export": f"krill_async export, 50k CPEs (c={c})", "aiohttp": "aiohttp + json.loads, `next`, sequential",
+              "read-cpes": f"wall floor: aiohttp, c={c}, CPE bodies read, not decoded",
+              "scan": f"krill_async scan, select 2 paths (c={c})", "jmq": "jmq-krill (requests), sequential",
+              "read-hosts": f"wall floor: aiohttp, c={c}, Host bodies read, not decoded"}  # fmt: skip
 
     def ratios(name: str, kind: str) -> str:
         source, _ = own_floor[name]
@@ -328,6 +353,16 @@ def main() -> int:
             split = statistics.median(r["floor"][kind]["split"] for r in runs[name])
             print(f"\n{what} pages: {f[kind]['mb']:.0f} MB; msgspec splitting them into list[Raw] alone {split:.3f} s"
                   f"{extra}", end="")  # fmt: skip
+    print()
+    for job_name, floor_name, peer in (("export", "read-cpes", "aiohttp"), ("scan", "read-hosts", "jmq")):
+        if job_name in runs and floor_name in runs:
+            floor_wall = statistics.median(r["wall"] for r in runs[floor_name])
+            job_wall = statistics.median(r["wall"] for r in runs[job_name])
+            best = ""
+            if peer in runs:
+                best = (f"; the most this server and aiohttp allow against {peer} at c={c}: "
+                        f"{statistics.median(r['wall'] for r in runs[peer]) / floor_wall:.1f}x")  # fmt: skip
+            print(f"\n{job_name} wall / its wall floor: {job_wall / floor_wall:.2f}x{best}", end="")
     print()
     imports = {name: statistics.median(r["imports"] for r in runs[name]) * 1000 for name in jobs}
     faults = {name: statistics.median(r["faults"] for r in runs[name]) for name in jobs}

@@ -101,7 +101,7 @@ class Krill:
             raise ValueError("page sizes must be positive")
         self.root = normalise_base_url(base_url)
         self.timeout = resolve_timeout(timeout, Timeout())
-        #: Pages an export holds at most (in flight or waiting for the consumer): the memory bound.
+        #: Pages an export has in flight at most (it holds 4 more done, waiting for the consumer).
         self.concurrency = bound
         #: ``"auto"`` (adaptive) or the fixed number of export pages in flight.
         self.concurrency_mode: int | Literal["auto"] = concurrency

@@ -40,6 +40,10 @@ class Export(PageCursor[T], PageProducer[T]):
     ``resume_point`` set; [`resume_point`][krill_async.Export.resume_point] is also readable at any time.
     """
 
+    #: Pages beyond ``concurrency`` that may be done and waiting for the consumer (the memory bound is
+    #: ``concurrency + READ_AHEAD`` pages); requests in flight stay at most ``concurrency``.
+    READ_AHEAD = 4
+
     def __init__(
         self,
         query: ListQuery[T],
@@ -81,7 +85,11 @@ class Export(PageCursor[T], PageProducer[T]):
         #: No record at or past this offset is wanted (the query's ``limit``), None for no end.
         self._end = None if query.limit is None else query.offset + query.limit
         self._tg: TaskGroup | None = None
-        self._permits = anyio.Semaphore(concurrency)
+        #: ``concurrency`` pages in flight, and up to `READ_AHEAD` more done and waiting for the consumer:
+        #: in order, the page the consumer waits for may come last of its round, and the pages done
+        #: after it would otherwise keep the next requests from being sent meanwhile.
+        self._fetching = anyio.Semaphore(concurrency)
+        self._permits = anyio.Semaphore(concurrency + self.READ_AHEAD)
         self._receive: MemoryObjectReceiveStream[PageSlot] | None = None
         self._current_slot: PageSlot | None = None
         self._entered = False

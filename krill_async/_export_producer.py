@@ -56,6 +56,7 @@ class PageProducer(Generic[T]):
     pages_fetched: int
     _tg: TaskGroup | None
     _permits: anyio.Semaphore
+    _fetching: anyio.Semaphore
     _stop_scheduling: bool
     _end: int | None
     _start: int
@@ -65,17 +66,26 @@ class PageProducer(Generic[T]):
 
     # -- producer side --------------------------------------------------------------------------------
 
-    async def _fetch_into(self, slot: PageSlot, url: URL, send: MemoryObjectSendStream[PageSlot] | None) -> None:
+    async def _fetch_into(
+        self, slot: PageSlot, url: URL, send: MemoryObjectSendStream[PageSlot] | None, fetching: bool
+    ) -> None:
         try:
             with bulk_requests(self.page_size):  # export pages yield to interactive calls; the limiter learns
-                slot.page = await self.query.fetch(url, requested=self.page_size)
+                slot.page = page = await self.query.fetch(url, requested=self.page_size)
             self.pages_fetched += 1
+            count = self.count if self.count is not None else page.count
+            if page.dead_end and count is not None and page.offset < count:
+                # A count that lies: the consumer ends the export at this page; ask for none past it
+                # meanwhile (the pages held done, read-ahead, would all be empty too).
+                self._stop_scheduling = True
         except KrillError as exc:
             slot.error = exc
         except Exception as exc:  # a bug must reach the consumer, not kill the task group silently
             slot.error = exc
         finally:
             slot.done.set()
+            if fetching:
+                self._fetching.release()
         if send is not None:  # unordered: deliver as soon as complete (the buffer is unbounded: no wait)
             self._in_flight.discard(slot)
             with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
@@ -83,18 +93,20 @@ class PageProducer(Generic[T]):
 
     async def _schedule(self, send: MemoryObjectSendStream[PageSlot], url: URL, *, permit: bool) -> PageSlot:
         assert self._tg is not None
-        if permit:
+        if permit:  # a place among the pages held, then one among the pages in flight
             await self._permits.acquire()
+            await self._fetching.acquire()
             if self._stop_scheduling:
+                self._fetching.release()
                 self._permits.release()
                 raise _Stopped
         slot = PageSlot(offset_of(url), holds_permit=permit)
         if self.ordered:
             await send.send(slot)
-            self._tg.start_soon(self._fetch_into, slot, url, None)
+            self._tg.start_soon(self._fetch_into, slot, url, None, permit)
         else:
             self._in_flight.add(slot)
-            self._tg.start_soon(self._fetch_into, slot, url, send)
+            self._tg.start_soon(self._fetch_into, slot, url, send, permit)
         return slot
 
     def _size_at(self, offset: int, step: int) -> int:

@@ -220,7 +220,8 @@ class ListQuery(Generic[T]):
         """Fetch every page concurrently; use as ``async with query.export() as records: async for ...``.
 
         Records come in server order unless ``ordered=False`` (then pages are yielded as they complete).
-        At most ``concurrency`` pages are in flight or waiting for the consumer, so memory stays bounded.
+        At most ``concurrency`` pages are in flight, and at most ``concurrency + Export.READ_AHEAD`` (4) are
+        in flight or waiting for the consumer, so memory stays bounded.
         ``resume`` carries on from a [`ResumePoint`][krill_async.ResumePoint] of an earlier run. ``consistent=True``
         yields each ``key`` at most once and reports drift in ``export.drift`` (see
         [`DriftReport`][krill_async.DriftReport]).
