@@ -7,7 +7,9 @@ request, and a JWT login for the peer client. The records are taken once from th
 process; its CPU time (user + system, ``resource.getrusage``) is measured around the job alone, with imports
 outside (reported on their own line). The floor is measured in the job's process right after the job: the
 very bodies the job received, fetched again, then decoded by msgspec alone (``msgspec.json.Decoder`` of a
-plain envelope of the same record type), each page once per round, best of the rounds. Run from the repository root:
+plain envelope of the same record type), each page once per round, best of the rounds. The wall floor of
+each job is a job of its own (``read-cpes``, ``read-hosts``): plain aiohttp fetching the same pages at the
+same concurrency, bodies read and never decoded. Run from the repository root:
 
     python benchmarks/floor.py                  # 50,000 CPEs and 100,000 Hosts, 30 ms, page size 1000
     python benchmarks/floor.py --quick          # 5,000 / 10,000, 1 repeat
