@@ -279,9 +279,15 @@ class Export(PageCursor[T], PageProducer[T]):
             if self.ordered:
                 self._ended = True
                 return None
+            # unordered: this page is not done (a resume must read it again); its permit goes back now
+            self._current_slot = None
+            if slot.holds_permit:
+                slot.holds_permit = False
+                self._permits.release()
         elif page.short_of(expected):
             before = len(page.items)
-            page, unread = await self.query.fill_gap(page, expected)
+            async with self._fetching:  # the re-reads are requests of this export: within its concurrency
+                page, unread = await self.query.fill_gap(page, expected)
             slot.page = page
             tracker.short(reread=len(page.items) - before, unread=unread)
         tracker.page(page.offset, page.items, page.count)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, quote_plus
 
-__all__ = ["MASK", "scrub_error", "secret_forms"]
+E = TypeVar("E", bound=BaseException)
+
+__all__ = ["MASK", "drop_hidden_context", "scrub_error", "secret_forms"]
 
 MASK = "***"
 #: Shorter values are not scrubbed: masking every "a" or "12" in a message would make it unreadable, and a
@@ -84,5 +86,19 @@ def scrub_error(exc: BaseException, secrets: Iterable[str]) -> BaseException:
         for name, value in list(vars(current).items()):
             if isinstance(value, (str, bytes, list, tuple, dict)):
                 setattr(current, name, _scrub_value(value, forms))
+        current = current.__cause__ or current.__context__
+    return exc
+
+
+def drop_hidden_context(exc: E) -> E:
+    """``exc`` without the errors its chain hides (``raise ... from None``); returns it.
+
+    A hidden context is not shown in tracebacks, but it stays reachable as ``__context__``: aiohttp's
+    own error keeps the request's URL, query and all, and its headers, ``Authorization`` included, in
+    forms `scrub_error` cannot mask (yarl URLs, multidicts)."""
+    current: BaseException | None = exc
+    while current is not None:
+        if current.__suppress_context__:
+            current.__context__ = None
         current = current.__cause__ or current.__context__
     return exc

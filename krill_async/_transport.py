@@ -29,10 +29,10 @@ from ._error_mapping import describe, transport_error
 from ._redirects import REDIRECT_STATUSES, follow_redirect
 from ._response import Response, StreamingResponse
 from ._retry import NO_RETRIES, RetryPolicy
-from ._secrets import scrub_error
+from ._secrets import drop_hidden_context, scrub_error
 from ._throttle import Throttle
 from ._timeouts import Timeout
-from ._urls import join_api_path, origin_text, redact_url, same_origin
+from ._urls import join_api_path, origin_text, redact_url, same_origin, secret_values
 from .errors import KrillError, NotFound, UnsafeURLError, status_error
 
 if TYPE_CHECKING:
@@ -158,7 +158,7 @@ class Transport:
         """``exc`` with every secret of this client masked (servers may echo the Authorization header)."""
         if self.auth is not None:
             scrub_error(exc, self.auth.secret_values())
-        return exc
+        return drop_hidden_context(exc)
 
     async def post_unauthenticated(self, path: str, **kwargs: Any) -> Response:
         """POST to an API path without credentials (login and token refresh): sent once, never retried."""
@@ -399,4 +399,5 @@ class Transport:
                     continue
                 raise status_error(status=status, method=method, url=shown, body=content, headers=headers)
         except KrillError as exc:
+            scrub_error(exc, [v for u in history for v in secret_values(u)])  # an echo of a masked value
             raise self.scrubbed(exc) from exc.__cause__

@@ -306,9 +306,9 @@ _MASK = "***"
 
 
 def _decoded(text: str) -> str:
-    """``text`` percent-decoded until it stops changing (three rounds at most): a name or value encoded
+    """``text`` percent-decoded until it stops changing: a name or value encoded
     twice is the same name to whoever decodes it twice, a proxy and then the application."""
-    for _ in range(3):
+    for _ in range(len(text)):  # each round that changes the text shortens it: bounded
         if "%" not in text and "+" not in text:
             break
         decoded = unquote_plus(text)
@@ -362,3 +362,23 @@ def _redact_path(raw_path: str) -> str | None:
                 segments[index] = f"{head};{redacted}"
                 changed = True
     return "/".join(segments) if changed else None
+
+
+def secret_values(url: URL | str) -> list[str]:
+    """The values `redact_url` masks in ``url``, as sent and decoded: a server may echo them (a 400 page
+    that quotes the request line), so errors are scrubbed of them as of the client's own secrets."""
+    try:
+        parsed = url if isinstance(url, URL) else URL(url)
+        raws = [parsed.raw_query_string]
+        raws += [seg.partition(";")[2] for seg in parsed.raw_path.split("/") if ";" in seg]
+    except (ValueError, TypeError):
+        return []
+    found: list[str] = []
+    for raw in raws:
+        for piece in _PAIR_SEPARATORS.split(raw or "")[::2]:
+            name, equals, value = piece.partition("=")
+            if equals and value and (_is_secret_raw_name(name) or _carries_secret(value)):
+                found += [value, _decoded(value)]
+            elif not equals and "%" in name and _carries_secret(name):
+                found += [name, _decoded(name)]
+    return found
