@@ -61,6 +61,9 @@ def describe(exc: BaseException) -> str:
         text = f"{exc.status}, message={exc.message!r}"
     elif isinstance(exc, aiohttp.InvalidURL):
         text = "the URL was refused"
+    elif type(exc) is aiohttp.ClientConnectorError:  # its text says "ssl:default" even for http://
+        reason = exc.os_error.strerror or str(exc.os_error) or type(exc.os_error).__name__
+        text = f"cannot connect to host {exc.host}:{exc.port}: {reason}"
     else:
         text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

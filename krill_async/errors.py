@@ -6,6 +6,8 @@ do next. URLs in messages have secret-looking query parameters redacted.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -308,13 +310,32 @@ def parse_error_body(body: bytes) -> tuple[str | None, dict[str, list[str]]]:
     return (str(detail) if detail is not None else None), fields
 
 
+_HTML_NOISE = re.compile(r"<(head|script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]*>")
+_HTML_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def body_excerpt(body: bytes, size: int = 200) -> str | None:
+    """A short excerpt of an error body that is not DRF's JSON, as its ``detail``: an nginx or Django
+    HTML page (its text, the markup left out: "Not Found The requested resource was not found on this
+    server."), or the start of whatever else it is."""
+    text = body[: 16 * size].decode("utf-8", "replace")
+    if text.lstrip()[:1] == "<":
+        title = _HTML_TITLE.search(text)
+        text = html.unescape(_HTML_TAG.sub(" ", _HTML_NOISE.sub(" ", text)))
+        if title is not None:  # the page's title says what it is, when its body does not
+            heading = " ".join(html.unescape(title.group(1)).split())
+            if heading not in " ".join(text.split()):
+                text = f"{heading} {text}"
+    words = " ".join(text.split())
+    return (words if len(words) <= size else words[: size - 1] + "…") or None
+
+
 def status_error(*, status: int, method: str, url: str, body: bytes, headers: Mapping[str, str]) -> APIStatusError:
     """Map an HTTP error answer to the matching typed error (pure: no I/O)."""
     detail, fields = parse_error_body(body)
     if detail is None and not fields and body:
-        # An nginx/HTML error page says little; keep a short excerpt as the detail.
-        text = body[:200].decode("utf-8", "replace").strip()
-        detail = " ".join(text.split()) or None
+        detail = body_excerpt(body)
     cls = _STATUS_CLASSES.get(status)
     if cls is None:
         cls = ServerError if status >= 500 else APIStatusError

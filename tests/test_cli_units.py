@@ -370,6 +370,8 @@ def test_auth_errors_say_how_to_give_credentials_on_the_command_line() -> None:
     assert "-a USER[:PASSWORD]" in text and "KRILL_PASSWORD" in text and "Krill(auth" not in text
     assert "not retried" in describe(_status(InvalidCredentials))
     assert "isp/cpes/" in describe(_status(NotFound, detail="Not found."))
+    # each sentence starts with a capital: "... -> HTTP 404: Not found. Check the path ..."
+    assert ": Not found. Check the path" in describe(_status(NotFound, detail="Not found."))
 
 
 def test_other_errors_keep_the_library_message_on_one_line() -> None:

@@ -63,6 +63,21 @@ def test_nginx_html_body() -> None:
     assert err.detail is not None and "502 Bad Gateway" in err.detail
 
 
+def test_a_django_html_page_becomes_its_text_not_its_markup() -> None:
+    """Django's own 404 page (an unknown path, outside DRF): the detail is its text, no markup in the message."""
+    page = (
+        b'<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n'
+        b"  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n</body>\n</html>\n"
+    )
+    err = make(404, page)
+    assert err.detail == "Not Found The requested resource was not found on this server."
+    assert "<" not in str(err) and "Check the path" in str(err)
+    long_page = b"<html><body><script>var x = 1;</script><p>" + b"word " * 100 + b"&amp;</p></body></html>"
+    detail = make(500, long_page).detail
+    assert detail is not None and len(detail) == 200 and detail.endswith("…") and "script" not in detail
+    assert make(502, b"Bad gateway: upstream closed").detail == "Bad gateway: upstream closed"
+
+
 def test_throttled_retry_after() -> None:
     err = make(429, b'{"detail": "Request was throttled."}', {"Retry-After": "7"})
     assert isinstance(err, Throttled)

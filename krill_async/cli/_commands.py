@@ -46,7 +46,8 @@ def cli() -> None:
     """Query, export and act on a Krill (Phicus) deployment through its REST API v2.
 
     \b
-    Connection: --url or KRILL_URL; -a USER[:PASSWORD] or KRILL_USERNAME/KRILL_PASSWORD; --token or KRILL_TOKEN.
+    Connection: --url or KRILL_URL; -a USER[:PASSWORD] or KRILL_USERNAME/KRILL_PASSWORD; --token or KRILL_TOKEN
+    (options of each command: after its name, as in krill list isp/cpes/ --url ...).
     Records go to stdout (NDJSON unless told otherwise); progress and messages to stderr.
     Exit status: 0 done, 1 Krill error, 2 usage error, 130 interrupted.
     """

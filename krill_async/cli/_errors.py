@@ -52,7 +52,7 @@ def describe(exc: BaseException) -> str:
             what = f"{exc.method} {exc.url} -> HTTP {exc.status}"
             if exc.detail:
                 what += f": {exc.detail.rstrip('.')}"
-            return _one_line(f"{what}. {hint}.")
+            return _one_line(f"{what}. {hint[:1].upper()}{hint[1:]}.")
     if isinstance(exc, (KrillError, UsageProblem)):
         return _one_line(str(exc))
     if isinstance(exc, OSError):
