@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import anyio
 import pytest
@@ -35,10 +36,8 @@ class Meter:
         self.now -= 1
 
 
-async def test_short_pages_refilled_while_pages_are_in_flight_stay_within_concurrency() -> None:
-    """Every page of 4 answers 3 records (next set): the consumer re-reads the 4th (fill_gap) while
-    ``concurrency`` fetches are in flight. The re-read is a request of the export like any other."""
-    meter = Meter()
+def short_pages(meter: Meter) -> Any:
+    """Every page of 4 answers 3 records (``next`` set): the consumer re-reads the 4th (fill_gap)."""
 
     async def handler(request: web.Request) -> web.Response:
         limit = int(request.query.get("limit", "10"))
@@ -46,42 +45,32 @@ async def test_short_pages_refilled_while_pages_are_in_flight_stay_within_concur
         with meter:
             await anyio.sleep(0.05)
             if limit == 4 and offset and offset + 4 < len(ROWS):  # a short page: one record missing, next set
-                nxt = f"/api/v2/isp/cpes/?limit=4&offset={offset + 4}" if offset + 4 < len(ROWS) else None
+                nxt = f"/api/v2/isp/cpes/?limit=4&offset={offset + 4}"
                 return json_response(
                     {"count": len(ROWS), "next": nxt, "previous": None, "results": ROWS[offset : offset + 3]}
                 )
             return page(request, ROWS)
 
-    with anyio.fail_after(20):
-        async with serve(handler) as srv, client(srv.url, concurrency=8) as krill:
-            async with krill.isp.cpes.export(concurrency=2, page_size=4) as records:
-                ids = [r.id async for r in records]
-    assert ids == list(range(48))
-    assert meter.peak <= 2, f"{meter.peak} requests in flight at the server, export concurrency is 2"
+    return handler
 
 
-async def test_short_pages_refilled_stay_within_the_clients_own_limit() -> None:
-    """Same server, client-wide concurrency=2 with no reserve (max_in_flight 2), the export using it."""
+@pytest.mark.parametrize(
+    ("options", "export_concurrency"),
+    [({"concurrency": 8}, 2), ({"concurrency": 2, "reserve": 0}, None)],
+    ids=["the-export's-concurrency", "the-client's-limit"],
+)
+async def test_short_pages_refilled_while_pages_are_in_flight_stay_within_concurrency(
+    options: dict[str, Any], export_concurrency: int | None
+) -> None:
+    """The re-read of a short page, made while ``concurrency`` fetches are in flight, is a request of the
+    export like any other: within the export's concurrency, and within the client's own limit."""
     meter = Meter()
-
-    async def handler(request: web.Request) -> web.Response:
-        limit = int(request.query.get("limit", "10"))
-        offset = int(request.query.get("offset", "0"))
-        with meter:
-            await anyio.sleep(0.05)
-            if limit == 4 and offset and offset + 4 < len(ROWS):
-                nxt = f"/api/v2/isp/cpes/?limit=4&offset={offset + 4}" if offset + 4 < len(ROWS) else None
-                return json_response(
-                    {"count": len(ROWS), "next": nxt, "previous": None, "results": ROWS[offset : offset + 3]}
-                )
-            return page(request, ROWS)
-
     with anyio.fail_after(20):
-        async with serve(handler) as srv, client(srv.url, concurrency=2, reserve=0) as krill:
-            async with krill.isp.cpes.export(page_size=4) as records:
+        async with serve(short_pages(meter)) as srv, client(srv.url, **options) as krill:
+            async with krill.isp.cpes.export(concurrency=export_concurrency, page_size=4) as records:
                 ids = [r.id async for r in records]
     assert ids == list(range(48))
-    assert meter.peak <= 2, f"{meter.peak} requests in flight at the server, the client's limit is 2"
+    assert meter.peak <= 2, f"{meter.peak} requests in flight at the server, the bound is 2"
 
 
 async def test_failing_pages_retried_under_read_ahead_stay_within_concurrency() -> None:
