@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import gc
+import importlib.util
 
 import anyio
 import pytest
@@ -57,7 +58,16 @@ async def test_tasks_reusing_a_dead_callers_id_in_its_context_keep_their_own_dea
     print(f"reused id {reused} times of 60")
 
 
-@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+@pytest.mark.parametrize(
+    "anyio_backend",
+    [
+        "asyncio",
+        pytest.param(
+            "trio",
+            marks=pytest.mark.skipif(importlib.util.find_spec("trio") is None, reason="trio is not installed"),
+        ),
+    ],
+)
 async def test_a_child_task_started_inside_a_call_is_bounded_by_its_own_call(anyio_backend: str) -> None:
     """Outer call of 10 s; a child spawned inside it makes a call of 0.1 s: it ends in 0.1 s, named for itself,
     and the outer call's start is not the child's."""
