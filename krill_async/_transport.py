@@ -30,6 +30,7 @@ from ._redirects import REDIRECT_STATUSES, follow_redirect
 from ._response import Response, StreamingResponse
 from ._retry import NO_RETRIES, RetryPolicy
 from ._secrets import drop_hidden_context, scrub_error
+from ._session import bound_loop, new_session
 from ._throttle import Throttle
 from ._timeouts import Timeout
 from ._urls import join_api_path, origin_text, redact_url, same_origin, secret_values
@@ -109,41 +110,12 @@ class Transport:
     def closed(self) -> bool:
         return self._closed
 
-    def _check_loop(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            raise KrillError(
-                "krill_async runs on asyncio only (aiohttp does); under trio, run it through trio-asyncio"
-            ) from None
-        if self._loop is None:
-            self._loop = loop
-        elif self._loop is not loop:
-            raise KrillError(
-                "this Krill client was first used in another event loop (a second asyncio.run()?); a client "
-                "and its connections belong to one loop: create one client per loop, inside it"
-            )
-
     def _get_session(self) -> aiohttp.ClientSession:
-        import aiohttp  # on first use: `from krill_async import Krill` does not load aiohttp
-
         if self._closed:
             raise KrillError("this Krill client is closed; create a new one (or use `async with Krill(...)`)")
-        self._check_loop()
+        self._loop = bound_loop(self._loop)
         if self._session is None:
-            # The throttle is the one queue: the pool never makes a request wait for a connection.
-            size = max(self.max_connections, self.throttle.max_in_flight)
-            connector = aiohttp.TCPConnector(limit=size, limit_per_host=size, ssl=self._ssl)
-            # cookie jar off: Krill's Django session cookie would otherwise be replayed, and CSRF rules
-            # for cookie-authenticated writes would apply.
-            session = aiohttp.ClientSession(
-                connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=True
-            )
-            # aiohttp re-sends an idempotent request once, silently, when a kept-alive connection turns out
-            # closed; the retry policy must be the only thing that re-sends (and counts, and logs).
-            if hasattr(session, "_retry_connection"):
-                session._retry_connection = False
-            self._session = session
+            self._session = new_session(max(self.max_connections, self.throttle.max_in_flight), self._ssl)
         return self._session
 
     async def aclose(self) -> None:
