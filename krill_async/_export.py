@@ -263,11 +263,11 @@ class Export(PageCursor[T], PageProducer[T]):
             tracker = self._tracker = DriftTracker(
                 key=self.key, step=self._step, start=self._start, dedupe_neighbours=self._seen is None
             )
-        count = self.count if self.count is not None else page.count
         if self._end is not None and page.offset + len(page.items) > self._end:
             page = slot.page = replace(page, items=page.items[: max(0, self._end - page.offset)])
         expected = self._size_at(page.offset, self._step)
-        if page.dead_end and count is not None and page.offset < count:
+        count = self._count_lied_at(page)
+        if count is not None:
             tracker.ended(page.offset)
             self._stop_scheduling = True
             log.warning(
@@ -281,9 +281,7 @@ class Export(PageCursor[T], PageProducer[T]):
                 return None
             # unordered: this page is not done (a resume must read it again); its permit goes back now
             self._current_slot = None
-            if slot.holds_permit:
-                slot.holds_permit = False
-                self._permits.release()
+            self._give_back_permit(slot)
         elif page.short_of(expected):
             before = len(page.items)
             async with self._fetching:  # the re-reads are requests of this export: within its concurrency
@@ -307,6 +305,9 @@ class Export(PageCursor[T], PageProducer[T]):
         if slot.page is not None:
             self._done.add(slot.offset)
             self._position = slot.offset + len(slot.page.items)
+        self._give_back_permit(slot)
+
+    def _give_back_permit(self, slot: PageSlot) -> None:
         if slot.holds_permit:
             slot.holds_permit = False
             self._permits.release()

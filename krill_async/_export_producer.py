@@ -73,10 +73,9 @@ class PageProducer(Generic[T]):
             with bulk_requests(self.page_size):  # export pages yield to interactive calls; the limiter learns
                 slot.page = page = await self.query.fetch(url, requested=self.page_size)
             self.pages_fetched += 1
-            count = self.count if self.count is not None else page.count
-            if page.dead_end and count is not None and page.offset < count:
-                # A count that lies: the consumer ends the export at this page; ask for none past it
-                # meanwhile (the pages held done, read-ahead, would all be empty too).
+            if self._count_lied_at(page) is not None:
+                # The consumer ends the export at this page; ask for none past it meanwhile (the pages
+                # held done, read-ahead, would all be empty too).
                 self._stop_scheduling = True
         except KrillError as exc:
             slot.error = exc
@@ -108,6 +107,12 @@ class PageProducer(Generic[T]):
             self._in_flight.add(slot)
             self._tg.start_soon(self._fetch_into, slot, url, send, permit)
         return slot
+
+    def _count_lied_at(self, page: Page[Any]) -> int | None:
+        """The ``count`` that ``page`` contradicts (empty, yet linking a next page, before it): the export
+        ends there. None when the page is no such sign."""
+        count = self.count if self.count is not None else page.count
+        return count if page.dead_end and count is not None and page.offset < count else None
 
     def _size_at(self, offset: int, step: int) -> int:
         """The ``limit`` to ask for at ``offset``: a whole page, or only what the query's limit still wants."""

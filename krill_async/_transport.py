@@ -14,7 +14,7 @@ import contextlib
 import logging
 import ssl
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -126,10 +126,12 @@ class Transport:
         if self._owns_session and self._session is not None:
             await self._session.close()
 
-    def scrubbed(self, exc: E) -> E:
-        """``exc`` with every secret of this client masked (servers may echo the Authorization header)."""
-        if self.auth is not None:
-            scrub_error(exc, self.auth.secret_values())
+    def scrubbed(self, exc: E, also: Iterable[str] = ()) -> E:
+        """``exc`` with every secret of this client masked (servers may echo the Authorization header), and
+        ``also`` the values masked in the URLs it was sent to."""
+        secrets = [*(self.auth.secret_values() if self.auth is not None else ()), *also]
+        if secrets:
+            scrub_error(exc, secrets)
         return drop_hidden_context(exc)
 
     async def post_unauthenticated(self, path: str, **kwargs: Any) -> Response:
@@ -371,5 +373,5 @@ class Transport:
                     continue
                 raise status_error(status=status, method=method, url=shown, body=content, headers=headers)
         except KrillError as exc:
-            scrub_error(exc, [v for u in history for v in secret_values(u)])  # an echo of a masked value
-            raise self.scrubbed(exc) from exc.__cause__
+            echoed = [v for u in history for v in secret_values(u)]  # a server may quote the request line
+            raise self.scrubbed(exc, echoed) from exc.__cause__

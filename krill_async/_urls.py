@@ -335,17 +335,24 @@ def _carries_secret(raw_value: str) -> bool:
     return False
 
 
+def _masked_pair(piece: str) -> tuple[str, str] | None:
+    """One ``name=value`` pair masked, and the text it hides; None when nothing in it is secret."""
+    name, equals, value = piece.partition("=")
+    if equals and value != _MASK and (_is_secret_raw_name(name) or _carries_secret(value)):
+        return f"{name}={_MASK}", value
+    if not equals and "%" in name and _carries_secret(name):  # "token%3D...": "=" encoded
+        return _MASK, name
+    return None
+
+
 def _redact_pairs(raw: str) -> str | None:
     """``raw`` (``a=1&b=2;c=3``, kept byte-exact) with secret values masked; None when none is."""
     pieces = _PAIR_SEPARATORS.split(raw)
     changed = False
     for index in range(0, len(pieces), 2):
-        name, equals, value = pieces[index].partition("=")
-        if equals and value != _MASK and (_is_secret_raw_name(name) or _carries_secret(value)):
-            pieces[index] = f"{name}={_MASK}"
-            changed = True
-        elif not equals and "%" in name and _carries_secret(name):  # "token%3D...": "=" encoded
-            pieces[index] = _MASK
+        masked = _masked_pair(pieces[index])
+        if masked is not None:
+            pieces[index] = masked[0]
             changed = True
     return "".join(pieces) if changed else None
 
@@ -376,9 +383,7 @@ def secret_values(url: URL | str) -> list[str]:
     found: list[str] = []
     for raw in raws:
         for piece in _PAIR_SEPARATORS.split(raw or "")[::2]:
-            name, equals, value = piece.partition("=")
-            if equals and value and (_is_secret_raw_name(name) or _carries_secret(value)):
-                found += [value, _decoded(value)]
-            elif not equals and "%" in name and _carries_secret(name):
-                found += [name, _decoded(name)]
+            masked = _masked_pair(piece)
+            if masked is not None:
+                found += [masked[1], _decoded(masked[1])]
     return found
