@@ -55,6 +55,7 @@ class Row:
     failed: str = ""
     final_limit: int | None = None
     pacing: str = ""
+    knee: str = ""
 
     def p(self, q: int) -> float:
         return percentile(self.gets, q)
@@ -174,6 +175,8 @@ async def run_row(url: str, mode: str, args: argparse.Namespace, ids: list[int])
         row.rejected, row.peak_in_flight = stats["rejected"], stats["peak_in_flight"]
         if adaptive:
             row.final_limit = krill.admission.limit
+            limiter = krill.admission.limiter
+            row.knee = f", knee {limiter.knee} ({limiter.false_knees} false, {limiter.drops} drops)"
             pacer = krill.admission.pacer
             if pacer is not None:
                 row.pacing = (
@@ -224,7 +227,7 @@ async def main_async(args: argparse.Namespace) -> list[str]:
             for mode in [*map(str, args.concurrency), "adaptive"]:
                 row = await run_row(url, mode, args, ids)
                 rows.append(row)
-                note = row.failed or (f"final limit {row.final_limit}{row.pacing}" if row.final_limit else "")
+                note = row.failed or (f"final limit {row.final_limit}{row.knee}{row.pacing}" if row.final_limit else "")
                 say(
                     f"| {mode} | {row.wall:.2f} | {row.records} | {row.rejected} | {row.peak_in_flight} | "
                     f"{row.p(50) * 1000:.0f} | {row.p(95) * 1000:.0f} | {note} |"
