@@ -55,7 +55,7 @@ class Row:
     failed: str = ""
     final_limit: int | None = None
     pacing: str = ""
-    knee: str = ""
+    limiter_note: str = ""  # the adaptive limiter's knee, false knees and drops
 
     def p(self, q: int) -> float:
         return percentile(self.gets, q)
@@ -176,7 +176,7 @@ async def run_row(url: str, mode: str, args: argparse.Namespace, ids: list[int])
         if adaptive:
             row.final_limit = krill.admission.limit
             limiter = krill.admission.limiter
-            row.knee = f", knee {limiter.knee} ({limiter.false_knees} false, {limiter.drops} drops)"
+            row.limiter_note = f", knee {limiter.knee} ({limiter.false_knees} false, {limiter.drops} drops)"
             pacer = krill.admission.pacer
             if pacer is not None:
                 row.pacing = (
@@ -227,7 +227,8 @@ async def main_async(args: argparse.Namespace) -> list[str]:
             for mode in [*map(str, args.concurrency), "adaptive"]:
                 row = await run_row(url, mode, args, ids)
                 rows.append(row)
-                note = row.failed or (f"final limit {row.final_limit}{row.knee}{row.pacing}" if row.final_limit else "")
+                limits = f"final limit {row.final_limit}{row.limiter_note}{row.pacing}" if row.final_limit else ""
+                note = row.failed or limits
                 say(
                     f"| {mode} | {row.wall:.2f} | {row.records} | {row.rejected} | {row.peak_in_flight} | "
                     f"{row.p(50) * 1000:.0f} | {row.p(95) * 1000:.0f} | {note} |"
