@@ -1,20 +1,16 @@
 """The adaptive limiter against a model of a queueing server (no HTTP, no clock), and the admission object.
 
-The model is a discrete-event simulation of a closed-loop client keeping ``limiter.limit`` requests in
-flight against a FIFO server with ``workers`` workers, a service time per request and a network latency
-that holds no worker. Its knee is ``workers * (service + latency) / service`` requests in flight: fewer
-leave workers idle, more only queue.
+The model (``tests/_queue_model.py``, shared with the pacer's tests) is a discrete-event simulation of a
+closed-loop client keeping ``limiter.limit`` requests in flight against a FIFO server with ``workers``
+workers, a service time per request and a network latency that holds no worker. Its knee is
+``workers * (service + latency) / service`` requests in flight: fewer leave workers idle, more only queue.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 import random
 import statistics
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -26,6 +22,9 @@ from krill_async._admission import Admission, bulk_requests, is_overload
 from krill_async._limiter import VegasLimiter
 from krill_async.errors import NotFound, RequestTimeout, ServerError, Throttled
 
+from . import _queue_model as queue_model
+from ._queue_model import Run
+
 SERVICE, LATENCY = 0.1, 0.03
 
 
@@ -33,94 +32,10 @@ def knee(workers: int) -> float:
     return workers * (SERVICE + LATENCY) / SERVICE
 
 
-@dataclass
-class Run:
-    workers: int
-    makespan: float = 0.0
-    busy_time: float = 0.0
-    drops: int = 0
-    max_queue: int = 0
-    limits: list[tuple[float, int]] = field(default_factory=list)
-
-    @property
-    def utilisation(self) -> float:
-        return self.busy_time / (self.workers * self.makespan)
-
-    def late_limits(self, share: float = 0.5) -> list[int]:
-        return [limit for _, limit in self.limits[int(len(self.limits) * (1 - share)) :]]
-
-
-def simulate(
-    limiter: VegasLimiter,
-    *,
-    workers: int,
-    requests: int,
-    service: float | Callable[[float], float] = SERVICE,
-    latency: float = LATENCY,
-    queue_limit: int | None = None,
-    noise: float = 0.0,
-    seed: int = 0,
-    start: float = 0.0,
-) -> Run:
-    """Serve ``requests`` requests; ``service`` may depend on the time; ``noise`` scales each service time by
-    a uniform factor in [1 - noise, 1 + noise]; beyond ``queue_limit`` waiting requests, answer a drop."""
-    rng = random.Random(seed)
-    run = Run(workers)
-    events: list[tuple[float, int, str, tuple[float, int]]] = []
-    counter = 0
-    now = start
-    in_flight, to_send, busy = 0, requests, 0
-    queue: deque[tuple[float, int]] = deque()
-
-    def push(at: float, kind: str, request: tuple[float, int]) -> None:
-        nonlocal counter
-        counter += 1
-        heapq.heappush(events, (at, counter, kind, request))
-
-    def service_time() -> float:
-        base = service(now) if callable(service) else service
-        value = base * (1 + rng.uniform(-noise, noise))
-        run.busy_time += value
-        return value
-
-    def send() -> None:
-        nonlocal in_flight, to_send
-        while in_flight < limiter.limit and to_send > 0:
-            in_flight += 1
-            to_send -= 1
-            push(now + latency / 2, "arrive", (now, in_flight))
-
-    send()
-    while events:
-        now, _, kind, request = heapq.heappop(events)
-        if kind == "arrive":
-            if busy < workers:
-                busy += 1
-                push(now + service_time(), "served", request)
-            elif queue_limit is not None and len(queue) >= queue_limit:
-                push(now + latency / 2, "rejected", request)
-            else:
-                queue.append(request)
-                run.max_queue = max(run.max_queue, len(queue))
-        elif kind == "served":
-            busy -= 1
-            if queue:
-                busy += 1
-                push(now + service_time(), "served", queue.popleft())
-            push(now + latency / 2, "answer", request)
-        elif kind == "answer":
-            in_flight -= 1
-            sent, seen = request
-            run.limits.append((now, limiter.on_sample(now - sent, seen, now)))
-            send()
-        else:  # rejected: sent again
-            in_flight -= 1
-            to_send += 1
-            run.drops += 1
-            run.limits.append((now, limiter.on_drop(now)))
-            send()
-    run.makespan = now - start
-    return run
+def simulate(limiter: VegasLimiter, *, requests: int, **options: Any) -> Run:
+    """The shared model with this file's request (``SERVICE``), no interactive calls, no pacer."""
+    options.setdefault("service", SERVICE)
+    return queue_model.simulate(limiter, pages=requests, **options)
 
 
 # -- convergence --------------------------------------------------------------------------------------

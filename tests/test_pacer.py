@@ -1,10 +1,10 @@
 """The pacer with the limiter against a model of a FIFO worker server (no HTTP, no clock).
 
-The model is a discrete-event simulation: a client keeps at most ``limiter.limit`` pages in flight and
-sends each at the time ``pacer.reserve()`` gives; the server has ``workers`` workers, ``service``
-seconds per page, ``latency`` seconds on the wire (half each way, holding no worker) and one FIFO queue
-that interactive calls (``probe_every`` seconds, ``probe_service`` each) share with the pages. The
-answers reach the client ``jitter`` seconds late at most (its own event loop busy decoding).
+The model (``tests/_queue_model.py``, shared with the limiter's tests) is a discrete-event simulation: a
+client keeps at most ``limiter.limit`` pages in flight and sends each when the pacer allows; the server has
+``workers`` workers, ``service`` seconds per page, ``latency`` seconds on the wire (half each way, holding
+no worker) and one FIFO queue that interactive calls (every 100 ms here, 2.2 ms of work each) share with
+the pages. The answers reach the client ``jitter`` seconds late at most (its own event loop busy decoding).
 
 The promise under test is issue #14's: the export keeps the workers busy (within 10% of the best a
 window can do) while an interactive call waits at most for the page a worker is already serving, never
@@ -13,134 +13,26 @@ behind queued ones: its latency stays within the idle latency plus one page's se
 
 from __future__ import annotations
 
-import heapq
 import math
-import random
 import statistics
-from collections import deque
-from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
 from krill_async._limiter import VegasLimiter
 from krill_async._pacer import PACED_INITIAL_LIMIT, SMALL_SERVER, Pacer
 
+from . import _queue_model as queue_model
+from ._queue_model import Run
+
 SERVICE, LATENCY, PROBE_SERVICE = 0.102, 0.03, 0.0022
 
 
-@dataclass
-class Run:
-    workers: int
-    makespan: float = 0.0
-    busy: float = 0.0
-    probes: list[float] = field(default_factory=list)
-    probes_sent: list[float] = field(default_factory=list)
-    page_waits: list[float] = field(default_factory=list)
-
-    @property
-    def utilisation(self) -> float:
-        return self.busy / (self.workers * self.makespan)
-
-    def probe_p95(self, after: float = 0.0) -> float:
-        """The p95 latency of the interactive calls sent ``after`` seconds into the export or later."""
-        latencies = [p for p, sent in zip(self.probes, self.probes_sent, strict=True) if sent >= after]
-        return statistics.quantiles(latencies, n=100, method="inclusive")[94]
-
-    def probes_over(self, bound: float, before: float) -> int:
-        """How many interactive calls sent in the first ``before`` seconds took longer than ``bound``."""
-        return sum(p > bound for p, sent in zip(self.probes, self.probes_sent, strict=True) if sent < before)
-
-
-def simulate(
-    limiter: VegasLimiter,
-    pacer: Pacer | None,
-    *,
-    workers: int,
-    pages: int,
-    service: float = SERVICE,
-    latency: float = LATENCY,
-    jitter: float = 0.0,
-    late: float = 0.0,
-    probe_every: float | None = 0.1,
-    seed: int = 0,
-) -> Run:
-    rng = random.Random(seed)
-    run = Run(workers)
-    events: list[tuple[float, int, str, tuple[float, int, bool, int | None]]] = []
-    counter = 0
-    now = 0.0
-    in_flight = 0  # pages holding a slot: waiting for their send time, or sent and not yet answered
-    to_send = pages
-    busy = 0
-    queue: deque[tuple[float, float, int, bool, int | None]] = deque()
-    answered = 0
-
-    def push(at: float, kind: str, request: tuple[float, int, bool, int | None]) -> None:
-        nonlocal counter
-        counter += 1
-        heapq.heappush(events, (at, counter, kind, request))
-
-    pacing = False  # a page is waiting for its send time (the pacer is asked again when it comes)
-
-    def admit() -> None:
-        nonlocal in_flight, to_send, pacing
-        while in_flight < limiter.limit and to_send > 0 and not pacing:
-            delay = pacer.delay(now) if pacer is not None else 0.0
-            if delay > 0:
-                pacing = True
-                push(now + delay, "paced", (0.0, 0, False, None))
-                return
-            number = pacer.sent(now) if pacer is not None else None
-            in_flight += 1
-            to_send -= 1
-            push(now + latency / 2, "arrive", (now, in_flight, False, number))
-
-    def start(arrived: float, sent: float, seen: int, probe: bool, number: int | None) -> None:
-        nonlocal busy
-        busy += 1
-        took = PROBE_SERVICE if probe else service
-        if not probe:
-            run.busy += took
-            run.page_waits.append(now - arrived)
-        push(now + took, "served", (sent, seen, probe, number))
-
-    admit()
-    if probe_every:
-        push(probe_every, "probe", (0.0, 0, True, None))
-    while events:
-        now, _, kind, (sent, seen, probe, number) = heapq.heappop(events)
-        if kind == "paced":
-            pacing = False
-            admit()
-        elif kind == "probe":
-            if answered < pages:
-                push(now + latency / 2, "arrive", (now, 0, True, None))
-                push(now + probe_every, "probe", (0.0, 0, True, None))  # type: ignore[operator]
-        elif kind == "arrive":
-            if busy < workers:
-                start(now, sent, seen, probe, number)
-            else:
-                queue.append((now, sent, seen, probe, number))
-        elif kind == "served":
-            busy -= 1
-            if queue:
-                arrived, *request = queue.popleft()
-                start(arrived, *request)  # type: ignore[arg-type]
-            delay = 0.0 if probe else rng.uniform(0, jitter) + (late if answered >= 4 else 0.0)
-            push(now + latency / 2 + delay, "answer", (sent, seen, probe, number))
-        elif probe:
-            run.probes.append(now - sent)
-            run.probes_sent.append(sent)
-        else:
-            in_flight -= 1
-            answered += 1
-            limiter.on_sample(now - sent, seen, now, 500)
-            if pacer is not None:
-                pacer.on_sample(now - sent, limiter.baseline(500), now, send=number)
-                pacer.on_window(limiter.knee)
-            admit()
-    run.makespan = now
-    return run
+def simulate(limiter: VegasLimiter, pacer: Pacer | None, **options: Any) -> Run:
+    """The shared model with this file's page (``SERVICE``), an interactive call every 100 ms, key 500."""
+    options.setdefault("service", SERVICE)
+    options.setdefault("probe_every", 0.1)
+    return queue_model.simulate(limiter, pacer, key=500, **options)
 
 
 def auto(max_limit: int = 64, initial: int = PACED_INITIAL_LIMIT) -> VegasLimiter:
