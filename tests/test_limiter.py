@@ -1,4 +1,5 @@
-"""The adaptive limiter against a model of a queueing server (no HTTP, no clock), and the admission object.
+"""The adaptive limiter against a model of a queueing server (no HTTP, no clock); the admission object is
+tested in ``tests/test_admission.py``.
 
 The model (``tests/_queue_model.py``, shared with the pacer's tests) is a discrete-event simulation of a
 closed-loop client keeping ``limiter.limit`` requests in flight against a FIFO server with ``workers``
@@ -9,18 +10,14 @@ workers, a service time per request and a network latency that holds no worker. 
 from __future__ import annotations
 
 import math
-import random
 import statistics
 from typing import Any
 
-import anyio
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from krill_async._admission import Admission, bulk_requests, is_overload
 from krill_async._limiter import VegasLimiter
-from krill_async.errors import NotFound, RequestTimeout, ServerError, Throttled
 
 from . import _queue_model as queue_model
 from ._queue_model import Run
@@ -208,190 +205,6 @@ def test_rejects_nonsense() -> None:
     assert limiter.on_sample(float("nan"), 3, 0.0) == 4
     assert limiter.on_sample(-1.0, 3, 0.0) == 4
     assert limiter.samples == 0
-
-
-# -- admission ------------------------------------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def fixed(limit: int) -> VegasLimiter:
-    return VegasLimiter(initial=limit, min_limit=limit, max_limit=limit)
-
-
-async def hold(
-    admission: Admission, release: anyio.Event, log: list[str], name: str, interactive: bool | None = None
-) -> None:
-    async with admission.slot(interactive=interactive):
-        log.append(name)
-        await release.wait()
-
-
-@pytest.mark.anyio
-async def test_interactive_calls_take_the_next_free_slot_before_queued_pages() -> None:
-    admission = Admission(fixed(2), reserve=0)
-    log: list[str] = []
-    releases = {name: anyio.Event() for name in ("p1", "p2", "p3", "get")}
-    async with anyio.create_task_group() as tg:
-        for name in ("p1", "p2", "p3"):
-            tg.start_soon(hold, admission, releases[name], log, name, False)
-            await anyio.wait_all_tasks_blocked()
-        tg.start_soon(hold, admission, releases["get"], log, "get", True)
-        await anyio.wait_all_tasks_blocked()
-        assert log == ["p1", "p2"] and admission.waiting == (1, 1)
-        releases["p1"].set()
-        await anyio.wait_all_tasks_blocked()
-        assert log == ["p1", "p2", "get"]  # the page queued earlier still waits
-        releases["get"].set()
-        await anyio.wait_all_tasks_blocked()
-        assert log[-1] == "p3"
-        for event in releases.values():
-            event.set()
-    assert admission.in_flight == 0 and admission.peak_in_flight == 2
-
-
-@pytest.mark.anyio
-async def test_pages_leave_the_reserve_to_interactive_calls() -> None:
-    admission = Admission(fixed(4), reserve=1)
-    log: list[str] = []
-    release = anyio.Event()
-    async with anyio.create_task_group() as tg:
-        for i in range(5):  # two exports' pages on one client share one budget
-            with bulk_requests(500):
-                tg.start_soon(hold, admission, release, log, f"page{i}")
-        await anyio.wait_all_tasks_blocked()
-        assert len(log) == admission.bulk_limit == 4 and admission.limit == 5
-        tg.start_soon(hold, admission, release, log, "get")
-        await anyio.wait_all_tasks_blocked()
-        assert log[-1] == "get" and admission.in_flight == 5
-        tg.start_soon(hold, admission, release, log, "get2")
-        await anyio.wait_all_tasks_blocked()
-        assert log[-1] == "get" and admission.waiting == (1, 1)
-        release.set()
-    assert admission.in_flight == 0 and len(log) == 7
-
-
-@pytest.mark.anyio
-async def test_waits_are_bounded_by_the_callers_deadline() -> None:
-    admission = Admission(fixed(1), reserve=0)
-    release = anyio.Event()
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(hold, admission, release, [], "page", False)
-        await anyio.wait_all_tasks_blocked()
-        with pytest.raises(TimeoutError):
-            with anyio.fail_after(0.01):
-                async with admission.slot():
-                    pytest.fail("admitted past the limit")
-        assert admission.waiting == (0, 0) and admission.in_flight == 1
-        release.set()
-    async with admission.slot():  # nothing leaked
-        assert admission.in_flight == 1
-
-
-@pytest.mark.anyio
-async def test_a_waiter_cancelled_as_it_is_handed_a_slot_never_leaks_it() -> None:
-    admission = Admission(fixed(1), reserve=0)
-    log: list[str] = []
-    release = anyio.Event()
-    scope = anyio.CancelScope()
-
-    async def cancelled_waiter() -> None:
-        with scope:
-            await hold(admission, release, log, "cancelled")
-
-    async with anyio.create_task_group() as tg:
-        async with admission.slot():
-            tg.start_soon(cancelled_waiter)
-            await anyio.wait_all_tasks_blocked()
-            tg.start_soon(hold, admission, release, log, "next")
-            await anyio.wait_all_tasks_blocked()
-            assert admission.waiting == (2, 0)
-        scope.cancel()  # the slot was just handed to the first waiter, which has not run yet
-        await anyio.wait_all_tasks_blocked()
-        # Whether the cancellation lands in the wait (the slot is passed on) or just after it (the block
-        # is cancelled and its slot released) depends on the event loop; either way "next" gets the slot.
-        assert log[-1] == "next" and admission.in_flight == 1
-        release.set()
-    assert admission.in_flight == 0 and admission.waiting == (0, 0)
-
-
-@pytest.mark.anyio
-async def test_outcomes_feed_the_limiter() -> None:
-    clock = Clock()
-    limiter = VegasLimiter(initial=4)
-    admission = Admission(limiter, clock=clock)
-    with bulk_requests(500):
-        async with admission.slot() as ticket:
-            clock.now += 0.25
-    assert not ticket.interactive and ticket.key == 500 and ticket.in_flight == 1
-    assert limiter.samples == 1 and limiter.baseline(500) == pytest.approx(0.25)
-    async with admission.slot() as ticket:
-        clock.now += 0.01
-    assert ticket.interactive and limiter.samples == 1  # interactive round trips are too noisy to learn from
-    admission.sample_interactive = True
-    async with admission.slot() as ticket:
-        clock.now += 0.01
-    assert limiter.baseline(None) == pytest.approx(0.01)
-    with pytest.raises(NotFound):
-        async with admission.slot():
-            raise NotFound(status=404, method="GET", url="/x", body=b"", headers={})
-    assert limiter.samples == 2 and limiter.drops == 0  # a 404 says nothing about load
-    with pytest.raises(Throttled):
-        async with admission.slot():
-            raise Throttled(status=429, method="GET", url="/x", body=b"", headers={})
-    assert limiter.drops == 1
-    async with admission.slot() as ticket:
-        ticket.drop()  # a caller that handles the 503 itself still reports it
-    assert limiter.drops == 2 and admission.in_flight == 0
-    for status, drops, samples in ((503, 3, 2), (404, 3, 2), (200, 3, 3)):
-        with bulk_requests(500):
-            async with admission.slot() as ticket:
-                clock.now += 0.25
-                ticket.answered(status)  # how the transport reports a status read inside its slot
-        assert (limiter.drops, limiter.samples) == (drops, samples), status
-
-
-def test_what_counts_as_overload() -> None:
-    def status(code: int) -> ServerError:
-        return ServerError(status=code, method="GET", url="/x", body=b"", headers={})
-
-    assert is_overload(status(503)) and is_overload(status(502)) and not is_overload(status(500))
-    assert is_overload(RequestTimeout("slow", method="GET", url="/x")) and is_overload(TimeoutError())
-    assert not is_overload(ValueError("bug"))
-
-
-@pytest.mark.anyio
-@pytest.mark.parametrize("seed", range(5))
-async def test_admission_never_exceeds_its_limits(seed: int) -> None:
-    rng = random.Random(seed)
-    admission = Admission(fixed(rng.randint(1, 6)), reserve=rng.randint(0, 2))
-    served: list[bool] = []
-
-    async def request(interactive: bool, hold: int, cancel_after: int | None) -> None:
-        with anyio.CancelScope() as scope:
-            if cancel_after is not None:
-                scope.deadline = anyio.current_time() + cancel_after * 0.001
-            async with admission.slot(interactive=interactive):
-                assert admission.in_flight <= admission.limit
-                assert admission.bulk_in_flight <= admission.bulk_limit
-                served.append(interactive)
-                for _ in range(hold):
-                    await anyio.lowlevel.checkpoint()
-
-    async with anyio.create_task_group() as tg:
-        for _ in range(200):
-            cancel = rng.choice([None, None, None, rng.randint(0, 3)])
-            tg.start_soon(request, rng.random() < 0.3, rng.randint(0, 5), cancel)
-            if rng.random() < 0.3:
-                await anyio.lowlevel.checkpoint()
-    assert admission.in_flight == admission.bulk_in_flight == 0 and admission.waiting == (0, 0)
-    assert len(served) >= 100 and True in served and False in served  # (some were cancelled waiting)
 
 
 def test_a_sample_from_early_in_the_ramp_does_not_throw_the_limit_back() -> None:
