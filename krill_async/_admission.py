@@ -4,7 +4,8 @@ Why shared: two exports on one client each sized for the whole server would toge
 it can serve. Why priorities: an interactive ``get()`` or action should not wait behind a hundred queued
 export pages, so it takes the next free slot before any waiting page, and pages only ever use
 ``limit - reserve`` slots, which keeps ``reserve`` slots free for interactive calls. The limiter learns
-from the pages only and its limit is theirs: the client's total ``limit`` is that plus ``reserve``.
+from the pages only and its limit is theirs: pages stop at that plus ``reserve`` requests in flight,
+counting interactive ones (the client's ``limit``), and interactive calls go on up to ``max_in_flight``.
 
 The object has no tasks of its own: a waiter waits on an `anyio.Event` inside the caller's task,
 so the caller's cancel scopes (``anyio.fail_after(deadline)``, a cancelled export) bound every wait, and a
@@ -120,7 +121,7 @@ class Ticket:
 class Admission:
     """Client-wide admission under a `VegasLimiter`: ``async with admission.slot(): <one request>``.
 
-    Interactive requests are admitted while fewer than ``limit`` requests are in flight; bulk requests
+    Interactive requests are admitted while fewer than ``interactive_limit`` requests are in flight; bulk requests
     (inside `bulk_requests()`, or ``interactive=False``) while fewer than ``bulk_limit`` bulk requests
     (the limiter's limit) and fewer than ``limit`` requests are, and never while an interactive request
     waits. ``limit`` is ``bulk_limit + reserve``. Within a class, the earliest deadline first (the
@@ -131,7 +132,16 @@ class Admission:
 
     Only bulk requests feed round trips by default (``sample_interactive``): a 30 ms get() moves by 10%
     with a few milliseconds of jitter anywhere, which would read as queueing; a page's round trip does not.
-    Overload errors of any request count as drops.
+    Their overload answers teach it nothing either: a 504 from a slow report or a 429 from a throttle of
+    one view (Django REST Framework's ``ScopedRateThrottle``) says nothing about the pages' endpoint, and
+    halving the exports' limit for it once per round trip would starve them while a dashboard polls.
+    Bulk requests' overload errors are drops.
+
+    ``max_in_flight`` caps interactive requests (None: ``limit``). The limiter's limit is the pages', learnt
+    from pages: on a client that runs no export it stays at its first value, and a web app's concurrent
+    `get()` calls or a bulk action must not be held to it. With the cap above ``limit`` the reserve also
+    stays free while the limit shrinks: pages admitted under a higher limit still hold their slots, and
+    interactive calls go past them, up to the cap.
     """
 
     def __init__(
@@ -143,14 +153,18 @@ class Admission:
         overload: Callable[[BaseException], bool] = is_overload,
         sample_interactive: bool = False,
         pacer: Pacer | None = None,
+        max_in_flight: int | None = None,
     ) -> None:
         if reserve < 0:
             raise ValueError("reserve must be 0 or more")
+        if max_in_flight is not None and max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1, or None")
         self.limiter = limiter if limiter is not None else VegasLimiter()
         self.reserve = reserve
         self._clock = clock
         self._overload = overload
         self.sample_interactive = sample_interactive
+        self.max_in_flight = max_in_flight
         #: Spaces bulk sends so pages reach the server as its workers free (None: not paced).
         self.pacer = pacer
         self._turns: list[_Waiter] = []  # bulk requests pass the pacer one at a time, the most urgent first
@@ -173,6 +187,12 @@ class Admission:
     def limit(self) -> int:
         """Requests that may be in flight: the bulk limit plus the reserve for interactive calls."""
         return self.limiter.limit + self.reserve
+
+    @property
+    def interactive_limit(self) -> int:
+        """Requests that may be in flight when the next one is interactive: ``max_in_flight``, never below
+        ``limit``."""
+        return self.limit if self.max_in_flight is None else max(self.limit, self.max_in_flight)
 
     @property
     def bulk_limit(self) -> int:
@@ -225,9 +245,9 @@ class Admission:
     # -- internals --------------------------------------------------------------------------------------
 
     def _can_admit(self, interactive: bool) -> bool:
-        if self.in_flight >= self.limit:
-            return False
-        return interactive or (not self._interactive and self.bulk_in_flight < self.bulk_limit)
+        if interactive:
+            return self.in_flight < self.interactive_limit
+        return self.in_flight < self.limit and not self._interactive and self.bulk_in_flight < self.bulk_limit
 
     def _take(self, interactive: bool) -> None:
         self.in_flight += 1
@@ -319,7 +339,7 @@ class Admission:
             if pacer is not None:
                 pacer.on_sample(ended - ticket.started, self.limiter.baseline(ticket.key), ended, send=ticket.send)
                 pacer.on_window(self.limiter.knee)
-        elif ticket.outcome == "drop":
+        elif ticket.outcome == "drop" and (self.sample_interactive or not ticket.interactive):
             self.limiter.on_drop(now)
             if pacer is not None:
                 pacer.on_drop()

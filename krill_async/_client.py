@@ -44,8 +44,9 @@ class Krill:
     ``concurrency="auto"`` (the default) lets exports find the server's pace: the number of pages in flight
     adapts to the round trips and overload answers the server shows, between 1 and ``max_concurrency``,
     shared by every export of the client; a number fixes it as before. Interactive calls (a ``get()``,
-    an action, a small list) always take the next free slot before queued export pages, and one slot
-    (``reserve``) is kept for them. ``pacing="auto"`` (the default) also paces adaptive exports to the
+    an action, a small list) always take the next free slot before queued export pages, one slot
+    (``reserve``) is kept for them, and they are not held to the pages' limit: up to ``max_in_flight``
+    of them may be in flight. ``pacing="auto"`` (the default) also paces adaptive exports to the
     server's measured pace when the server turns out small (one or two workers), which keeps it from
     holding a queued page in front of those calls; the limit then starts at 2 pages instead of 8.
     ``pacing=True`` paces whatever the server (it can take the client's own pace for the server's on a
@@ -118,7 +119,11 @@ class Krill:
             limiter = VegasLimiter(initial=bound, min_limit=bound, max_limit=bound)
         #: Client-wide admission: every request of this client goes through it (interactive calls first);
         #: adaptive exports are also paced to a small server's measured pace (``pacing``).
-        self.admission = Admission(limiter, reserve=reserve, pacer=pacer)
+        #: Interactive calls are capped by ``max_in_flight``, not by the pages' limit (which learns from
+        #: pages only, and stays at its first value on a client that runs no export).
+        self.admission = Admission(
+            limiter, reserve=reserve, pacer=pacer, max_in_flight=max_in_flight or bound + reserve
+        )
         self.page_size = page_size
         self.export_page_size = export_page_size
         #: The credentials object (``krill.auth`` is the ``/api/v2/auth/`` namespace).

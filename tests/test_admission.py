@@ -174,7 +174,8 @@ def test_what_counts_as_overload() -> None:
 @pytest.mark.parametrize("seed", range(5))
 async def test_admission_never_exceeds_its_limits(seed: int) -> None:
     rng = random.Random(seed)
-    admission = Admission(fixed(rng.randint(1, 6)), reserve=rng.randint(0, 2))
+    cap = rng.choice([None, rng.randint(1, 10)])
+    admission = Admission(fixed(rng.randint(1, 6)), reserve=rng.randint(0, 2), max_in_flight=cap)
     served: list[bool] = []
 
     async def request(interactive: bool, hold: int, cancel_after: int | None) -> None:
@@ -182,7 +183,7 @@ async def test_admission_never_exceeds_its_limits(seed: int) -> None:
             if cancel_after is not None:
                 scope.deadline = anyio.current_time() + cancel_after * 0.001
             async with admission.slot(interactive=interactive):
-                assert admission.in_flight <= admission.limit
+                assert admission.in_flight <= admission.interactive_limit
                 assert admission.bulk_in_flight <= admission.bulk_limit
                 served.append(interactive)
                 for _ in range(hold):
@@ -196,3 +197,49 @@ async def test_admission_never_exceeds_its_limits(seed: int) -> None:
                 await anyio.lowlevel.checkpoint()
     assert admission.in_flight == admission.bulk_in_flight == 0 and admission.waiting == (0, 0)
     assert len(served) >= 100 and True in served and False in served  # (some were cancelled waiting)
+
+
+@pytest.mark.anyio
+async def test_the_reserve_stays_free_while_the_limit_shrinks() -> None:
+    """Pages admitted under a higher limit still hold their slots after a drop halves it: interactive calls
+    go past them up to ``max_in_flight``, while new pages wait for the lower limit."""
+    for cap, get_admitted in ((None, False), (9, True)):
+        clock = Clock()
+        admission = Admission(VegasLimiter(initial=8, max_limit=8), reserve=1, clock=clock, max_in_flight=cap)
+        log: list[str] = []
+        release = anyio.Event()
+        async with anyio.create_task_group() as tg:
+            for i in range(8):
+                with bulk_requests(500):
+                    tg.start_soon(hold, admission, release, log, f"page{i}")
+            await anyio.wait_all_tasks_blocked()
+            admission.limiter.on_drop(clock.now)  # a page's 503: the limit halves, 8 pages still out
+            assert (admission.bulk_limit, admission.limit, admission.in_flight) == (4, 5, 8)
+            with bulk_requests(500):
+                tg.start_soon(hold, admission, release, log, "page8")
+            tg.start_soon(hold, admission, release, log, "get")
+            await anyio.wait_all_tasks_blocked()
+            assert ("get" in log) is get_admitted and "page8" not in log
+            release.set()
+        assert admission.in_flight == 0 and len(log) == 10
+
+
+@pytest.mark.anyio
+async def test_interactive_overload_answers_are_no_drops_unless_interactive_calls_are_sampled() -> None:
+    limiter = VegasLimiter(initial=4)
+    admission = Admission(limiter, clock=Clock())
+    for _ in range(3):
+        with pytest.raises(ServerError):
+            async with admission.slot():
+                raise ServerError(status=503, method="GET", url="/x", body=b"", headers={})
+        async with admission.slot() as ticket:
+            ticket.answered(504)
+    assert limiter.drops == 0 and limiter.limit == 4 and limiter.slow_start
+    with bulk_requests(500), pytest.raises(ServerError):
+        async with admission.slot():
+            raise ServerError(status=503, method="GET", url="/x", body=b"", headers={})
+    assert limiter.drops == 1 and limiter.limit == 2
+    admission.sample_interactive = True
+    async with admission.slot() as ticket:
+        ticket.answered(503)
+    assert limiter.drops == 2

@@ -12,7 +12,7 @@ import anyio
 import pytest
 from aiohttp import web
 
-from krill_async import Krill, RequestTimeout, RetryPolicy, Timeout
+from krill_async import Krill, RequestTimeout, RetryPolicy, ServerError, Timeout
 from krill_async._limiter import VegasLimiter
 from krill_async._pacer import SMALL_SERVER
 from krill_async.testing import KrillSimulator, SimulatorConfig
@@ -222,3 +222,76 @@ async def test_auto_pacing_stays_off_on_a_server_with_room() -> None:
             pacer = krill.admission.pacer
             assert pacer is not None and pacer.engaged is not True  # no queue below the bound: no knee
             assert pacer.paced == 0
+
+
+# -- interactive calls are not held to the pages' limit -----------------------------------------------------
+
+
+@asynccontextmanager
+async def held_details() -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """CPE details held until ``state["release"]`` is set; ``state["peak"]``: most held at once."""
+    state: dict[str, Any] = {"release": anyio.Event(), "held": 0, "peak": 0}
+
+    async def detail(request: web.Request) -> web.Response:
+        state["held"] += 1
+        state["peak"] = max(state["peak"], state["held"])
+        try:
+            await state["release"].wait()
+        finally:
+            state["held"] -= 1
+        return web.json_response({"id": int(request.match_info["id"])})
+
+    async with serve({"/api/v2/isp/cpes/{id}/": detail}) as url:
+        try:
+            yield url, state
+        finally:
+            state["release"].set()
+
+
+@pytest.mark.parametrize(("options", "expected"), [({}, 16 + 1), ({"max_in_flight": 5}, 5), ({"concurrency": 3}, 4)])
+async def test_concurrent_gets_on_a_client_running_no_export_reach_max_in_flight(
+    options: dict[str, Any], expected: int
+) -> None:
+    """The pages' limit learns from pages: on a client that runs no export it stays at its first value (2
+    with pacing), and a web app's concurrent get() calls were held to it plus the reserve, 3 at a time."""
+    with anyio.fail_after(20):
+        async with held_details() as (url, state), Krill(url, **options) as krill, anyio.create_task_group() as tg:
+            for ident in range(1, 41):
+                tg.start_soon(krill.isp.cpes.get, ident)
+            await wait_for(lambda: state["held"] >= expected)
+            await anyio.sleep(0.2)  # room for any call that would wrongly get past the cap
+            assert state["peak"] == expected == krill.admission.interactive_limit
+            assert krill.admission.waiting == (40 - expected, 0)
+            state["release"].set()
+        assert state["held"] == 0 and krill.admission.in_flight == 0
+
+
+async def test_interactive_overload_answers_do_not_cut_the_pages_limit() -> None:
+    """A 503 from one endpoint (a report, an app whose backend is down) says nothing about the pages'
+    endpoint: only the pages' own overload answers lower their limit."""
+    failed_pages: list[int] = []
+
+    async def cpes(request: web.Request) -> web.Response:
+        offset = int(request.query.get("offset", "0"))
+        if offset == 20 and not failed_pages:
+            failed_pages.append(offset)
+            return web.json_response({"detail": "busy"}, status=503)
+        rows = [{"id": i} for i in range(offset + 1, min(100, offset + 10) + 1)]
+        following = f"http://pre1:4280/api/v2/isp/cpes/?limit=10&offset={offset + 10}" if offset + 10 < 100 else None
+        return web.json_response({"count": 100, "next": following, "previous": None, "results": rows})
+
+    async def broken(request: web.Request) -> web.Response:
+        return web.json_response({"detail": "backend down"}, status=503)
+
+    retry = RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.02)
+    with anyio.fail_after(20):
+        async with serve({"/api/v2/isp/cpes/": cpes, "/api/v2/isp/cpes/{id}/": broken}) as url:
+            async with Krill(url, retry=retry) as krill:
+                limiter = krill.admission.limiter
+                for ident in range(1, 6):
+                    with pytest.raises(ServerError):
+                        await krill.isp.cpes.get(ident)
+                assert limiter.drops == 0 and limiter.slow_start  # 15 answers of 503, none a drop
+                async with krill.isp.cpes.export(page_size=10) as records:
+                    assert len([r async for r in records]) == 100
+                assert failed_pages == [20] and limiter.drops == 1  # the page's own 503 is one
