@@ -30,7 +30,7 @@ import anyio
 import anyio.lowlevel
 
 from ._deadline import call_started, waiting_for
-from ._limiter import VegasLimiter
+from ._limiter import AIMDCap, VegasLimiter
 from ._pacer import Pacer
 from .errors import APIStatusError, RequestTimeout, Throttled
 
@@ -132,16 +132,21 @@ class Admission:
 
     Only bulk requests feed round trips by default (``sample_interactive``): a 30 ms get() moves by 10%
     with a few milliseconds of jitter anywhere, which would read as queueing; a page's round trip does not.
-    Their overload answers teach it nothing either: a 504 from a slow report or a 429 from a throttle of
-    one view (Django REST Framework's ``ScopedRateThrottle``) says nothing about the pages' endpoint, and
-    halving the exports' limit for it once per round trip would starve them while a dashboard polls.
-    Bulk requests' overload errors are drops.
+    Their overload answers do not lower the pages' limit either: a 504 from a slow report or a 429 from a
+    throttle of one view (Django REST Framework's ``ScopedRateThrottle``) says nothing about the pages'
+    endpoint, and halving the exports' limit for it once per round trip would starve them while a
+    dashboard polls. They lower the interactive calls' own cap instead (``interactive_cap``, an
+    `AIMDCap`: halved per congestion event, one request back per cap's worth of successes), so a burst
+    of a web app's calls backs off a small server that answers 503, as the pages do.
 
-    ``max_in_flight`` caps interactive requests (None: ``limit``). The limiter's limit is the pages', learnt
-    from pages: on a client that runs no export it stays at its first value, and a web app's concurrent
-    `get()` calls or a bulk action must not be held to it. With the cap above ``limit`` the reserve also
-    stays free while the limit shrinks: pages admitted under a higher limit still hold their slots, and
-    interactive calls go past them, up to the cap.
+    ``max_in_flight`` caps every request in flight (None: ``limit``); ``limit`` and ``bulk_limit`` never
+    exceed it, so a request admitted here never waits again behind another one for the client's own
+    ``max_in_flight``. The limiter's limit is the pages', learnt from pages: on a client that runs no
+    export it stays at its first value, and a web app's concurrent `get()` calls or a bulk action must not
+    be held to it: interactive calls go up to ``max_in_flight``. With that cap above ``limit`` the reserve
+    also stays free while the limit shrinks: pages admitted under a higher limit still hold their slots,
+    and interactive calls go past them. While no interactive call waits, an export always has one page
+    moving (up to ``max_in_flight``): a steady stream of interactive calls slows exports, never stops them.
     """
 
     def __init__(
@@ -165,6 +170,8 @@ class Admission:
         self._overload = overload
         self.sample_interactive = sample_interactive
         self.max_in_flight = max_in_flight
+        #: The interactive calls' own cap, from their overload answers (unbounded until one comes).
+        self.interactive_cap = AIMDCap()
         #: Spaces bulk sends so pages reach the server as its workers free (None: not paced).
         self.pacer = pacer
         self._turns: list[_Waiter] = []  # bulk requests pass the pacer one at a time, the most urgent first
@@ -185,19 +192,27 @@ class Admission:
 
     @property
     def limit(self) -> int:
-        """Requests that may be in flight: the bulk limit plus the reserve for interactive calls."""
-        return self.limiter.limit + self.reserve
+        """Requests, interactive ones included, past which no page is sent: the bulk limit plus the reserve
+        for interactive calls (at most ``max_in_flight``)."""
+        value = self.limiter.limit + self.reserve
+        return value if self.max_in_flight is None else min(value, self.max_in_flight)
 
     @property
     def interactive_limit(self) -> int:
-        """Requests that may be in flight when the next one is interactive: ``max_in_flight``, never below
-        ``limit``."""
-        return self.limit if self.max_in_flight is None else max(self.limit, self.max_in_flight)
+        """Requests that may be in flight when the next one is interactive: ``max_in_flight`` (None:
+        ``limit``), lowered by the interactive calls' own overload answers (``interactive_cap``) to count
+        interactive ones only."""
+        return self.limit if self.max_in_flight is None else self.max_in_flight
 
     @property
     def bulk_limit(self) -> int:
-        """Bulk requests that may be in flight: the limiter's limit."""
-        return self.limiter.limit
+        """Bulk requests that may be in flight: the limiter's limit (at most ``max_in_flight - reserve``)."""
+        value = self.limiter.limit
+        return value if self.max_in_flight is None else min(value, max(1, self.max_in_flight - self.reserve))
+
+    @property
+    def interactive_in_flight(self) -> int:
+        return self.in_flight - self.bulk_in_flight
 
     @property
     def waiting(self) -> tuple[int, int]:
@@ -245,9 +260,23 @@ class Admission:
     # -- internals --------------------------------------------------------------------------------------
 
     def _can_admit(self, interactive: bool) -> bool:
+        total = self.interactive_limit
         if interactive:
-            return self.in_flight < self.interactive_limit
-        return self.in_flight < self.limit and not self._interactive and self.bulk_in_flight < self.bulk_limit
+            return self.in_flight < total and self.interactive_in_flight < self.interactive_cap.limit(total)
+        if self._interactive:
+            return False
+        if self.bulk_in_flight == 0:  # one page always moves: interactive calls slow exports, never stop them
+            return self.in_flight < total
+        return self.in_flight < self.limit and self.bulk_in_flight < self.bulk_limit
+
+    def slot_label(self) -> str:
+        """What a request waiting for a slot waits for, with who holds the slots (for timeout messages)."""
+        cap = self.interactive_cap.limit(self.interactive_limit)
+        capped = f", {cap} for interactive calls after 503s" if self.interactive_cap.capped else ""
+        return (
+            f"a free request slot ({self.interactive_in_flight} interactive calls and {self.bulk_in_flight} "
+            f"export pages in flight; adaptive limit {self.limit}{capped})"
+        )
 
     def _take(self, interactive: bool) -> None:
         self.in_flight += 1
@@ -263,9 +292,7 @@ class Admission:
         paced from there (pages let through the pacer but waiting for a full window would otherwise go
         out together, one per freed slot, as if unpaced)."""
         # (not decided yet: nothing is paced, the pages wait for slots one after the other)
-        await self._take_turn(
-            _pacing_label(pacer) if pacer.engaged else f"a free request slot (adaptive limit {self.limit})"
-        )
+        await self._take_turn(_pacing_label(pacer) if pacer.engaged else self.slot_label())
         try:
             waited = False
             while (delay := pacer.delay(self._clock())) > 0:
@@ -305,6 +332,7 @@ class Admission:
             self._take(interactive)
             return
         # (an interactive waiter leaving may unblock bulk ones: wake them)
+        waiting_for.set(self.slot_label())
         await self._wait_in(queue, interactive, pass_on=lambda: self._release(interactive), on_leave=self._wake)
 
     async def _wait_in(
@@ -343,6 +371,11 @@ class Admission:
             self.limiter.on_drop(now)
             if pacer is not None:
                 pacer.on_drop()
+        if ticket.interactive:
+            if ticket.outcome is None:
+                self.interactive_cap.on_success(self.interactive_limit)
+            elif ticket.outcome == "drop":
+                self.interactive_cap.on_drop(ticket.started, now, self.interactive_limit)
         self._release(ticket.interactive)
 
     def _release(self, interactive: bool) -> None:

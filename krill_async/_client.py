@@ -98,6 +98,11 @@ class Krill:
         bound = max_concurrency if concurrency == "auto" else concurrency
         if bound < 1 or reserve < 0:
             raise ValueError("concurrency (and max_concurrency) must be at least 1, reserve 0 or more")
+        if max_in_flight is not None and (isinstance(max_in_flight, bool) or max_in_flight < 1):
+            raise ValueError("max_in_flight must be at least 1 (or None: the concurrency bound plus the reserve)")
+        in_flight_cap = bound + reserve if max_in_flight is None else max_in_flight
+        # (the pages' limit never reaches past the cap less the reserve: a page admitted would only wait there)
+        adaptive_bound = min(bound, max(1, in_flight_cap - reserve))
         if page_size < 1 or export_page_size < 1:
             raise ValueError("page sizes must be positive")
         self.root = normalise_base_url(base_url)
@@ -111,19 +116,20 @@ class Krill:
         pacer: Pacer | None = None
         if concurrency == "auto":
             if pacing:
-                limiter = VegasLimiter(initial=min(PACED_INITIAL_LIMIT, bound), max_limit=bound, verify_knee=True)
+                limiter = VegasLimiter(
+                    initial=min(PACED_INITIAL_LIMIT, adaptive_bound), max_limit=adaptive_bound, verify_knee=True
+                )
                 pacer = Pacer(small_server=SMALL_SERVER if pacing == "auto" else None)
             else:
-                limiter = VegasLimiter(initial=min(VegasLimiter.INITIAL, bound), max_limit=bound)
+                limiter = VegasLimiter(initial=min(VegasLimiter.INITIAL, adaptive_bound), max_limit=adaptive_bound)
         else:
             limiter = VegasLimiter(initial=bound, min_limit=bound, max_limit=bound)
         #: Client-wide admission: every request of this client goes through it (interactive calls first);
         #: adaptive exports are also paced to a small server's measured pace (``pacing``).
-        #: Interactive calls are capped by ``max_in_flight``, not by the pages' limit (which learns from
-        #: pages only, and stays at its first value on a client that runs no export).
-        self.admission = Admission(
-            limiter, reserve=reserve, pacer=pacer, max_in_flight=max_in_flight or bound + reserve
-        )
+        #: Interactive calls are capped by ``max_in_flight`` (and by their own overload answers), not by the
+        #: pages' limit (which learns from pages only, and stays at its first value on a client that runs
+        #: no export).
+        self.admission = Admission(limiter, reserve=reserve, pacer=pacer, max_in_flight=in_flight_cap)
         self.page_size = page_size
         self.export_page_size = export_page_size
         #: The credentials object (``krill.auth`` is the ``/api/v2/auth/`` namespace).
@@ -137,7 +143,7 @@ class Krill:
             ssl_context=ssl,
             user_agent=user_agent or f"krill-async/{_VERSION}",
             retry=retry,
-            throttle=Throttle(max_in_flight or bound + reserve, rate_limit, admission=self.admission),
+            throttle=Throttle(in_flight_cap, rate_limit, admission=self.admission),
             max_body_size=max_body_size,
         )
 

@@ -44,7 +44,7 @@ import math
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-__all__ = ["DOUBLE_BELOW", "Baseline", "VegasLimiter"]
+__all__ = ["DOUBLE_BELOW", "AIMDCap", "Baseline", "VegasLimiter"]
 
 #: Below this limit, slow start doubles the limit per round trip instead of growing it by half.
 DOUBLE_BELOW = 4
@@ -258,3 +258,59 @@ class VegasLimiter:
 
     def _set(self, value: float) -> None:
         self._limit = max(float(self.min_limit), min(float(self.max_limit), value))
+
+
+class AIMDCap:
+    """A cap on requests that teach no round trips (interactive calls), from their overload answers alone.
+
+    Additive increase, multiplicative decrease (Chiu and Jain, "Analysis of the increase and decrease
+    algorithms for congestion avoidance in computer networks", 1989; TCP Reno's congestion avoidance,
+    RFC 5681): an overload answer multiplies the cap by ``backoff``, once per congestion event (a drop of
+    a request sent before the last cut is part of that cut's event: TCP's one cut per window, or 40
+    concurrent 503s would take a cap of 17 to 1 at once), and each success adds ``1/cap`` (one request per
+    cap's worth of answers). There is no cap (``math.inf``) until the first drop, and none again once it
+    grows back to the caller's ceiling (read at each call: it may be another object's limit).
+
+    Why not the `VegasLimiter`: interactive round trips are too short and too varied to read queueing from
+    (a 30 ms get() moves by 10% with a few milliseconds of jitter), so only their drops are information.
+    Pure: no clock reads; times are passed in.
+    """
+
+    def __init__(self, *, backoff: float = 0.5, min_cap: int = 1) -> None:
+        if not 0 < backoff < 1 or min_cap < 1:
+            raise ValueError("need 0 < backoff < 1 and min_cap >= 1")
+        self.backoff = backoff
+        self.min_cap = min_cap
+        self._cap = math.inf
+        self._last_cut = -math.inf
+        #: Counters for monitoring and tests: overload answers seen, and the cuts they made.
+        self.drops = 0
+        self.cuts = 0
+
+    def __repr__(self) -> str:
+        return f"<AIMDCap cap={self._cap:.2f} drops={self.drops} cuts={self.cuts}>"
+
+    @property
+    def capped(self) -> bool:
+        """Whether overload answers hold the cap below the ceiling now."""
+        return math.isfinite(self._cap)
+
+    def limit(self, ceiling: int) -> int:
+        """Requests that may be in flight now: the cap, never above ``ceiling`` nor below ``min_cap``."""
+        cap = ceiling if not self.capped else min(ceiling, math.floor(self._cap + 1e-9))
+        return max(self.min_cap, cap)
+
+    def on_success(self, ceiling: int) -> None:
+        if self.capped:
+            self._cap += 1.0 / self._cap
+            if self._cap >= ceiling:
+                self._cap = math.inf
+
+    def on_drop(self, sent_at: float, now: float, ceiling: int) -> int:
+        """An overload answer to a request sent at ``sent_at``, seen at ``now``. Returns the new limit."""
+        self.drops += 1
+        if sent_at >= self._last_cut:
+            self._last_cut = now
+            self._cap = max(float(self.min_cap), self.limit(ceiling) * self.backoff)
+            self.cuts += 1
+        return self.limit(ceiling)

@@ -81,7 +81,7 @@ class Throttle:
                 waiting_for.set("the answer")
                 yield None
             return
-        waiting_for.set(f"a free request slot (adaptive limit {self.admission.limit})")
+        waiting_for.set(self.admission.slot_label())
         async with self.admission.slot() as ticket, semaphore:
             waiting_for.set("the answer")
             yield ticket

@@ -6,6 +6,7 @@ Against servers over HTTP, see ``tests/test_pace_client.py``.
 
 from __future__ import annotations
 
+import contextlib
 import random
 
 import anyio
@@ -243,3 +244,77 @@ async def test_interactive_overload_answers_are_no_drops_unless_interactive_call
     async with admission.slot() as ticket:
         ticket.answered(503)
     assert limiter.drops == 2
+
+
+@pytest.mark.anyio
+async def test_max_in_flight_bounds_the_pages_limit_so_nothing_admitted_waits_again() -> None:
+    """Below the pages' limit, ``max_in_flight`` used to cap only the throttle's semaphore behind the
+    admission: admitted pages queued there first come first served, and a get() waited behind them."""
+    admission = Admission(fixed(8), reserve=1, max_in_flight=3)
+    assert (admission.limit, admission.bulk_limit, admission.interactive_limit) == (3, 2, 3)
+    log: list[str] = []
+    release = anyio.Event()
+    async with anyio.create_task_group() as tg:
+        for i in range(6):
+            with bulk_requests(500):
+                tg.start_soon(hold, admission, release, log, f"page{i}")
+        await anyio.wait_all_tasks_blocked()
+        assert admission.bulk_in_flight == 2 and admission.waiting == (0, 4)
+        tg.start_soon(hold, admission, release, log, "get")
+        await anyio.wait_all_tasks_blocked()
+        assert log[-1] == "get" and admission.in_flight == 3
+        release.set()
+    assert admission.in_flight == 0 and admission.peak_in_flight == 3
+
+
+@pytest.mark.anyio
+async def test_one_page_moves_while_interactive_calls_hold_the_pages_room() -> None:
+    admission = Admission(fixed(2), reserve=1, max_in_flight=10)
+    log: list[str] = []
+    release = anyio.Event()
+    async with anyio.create_task_group() as tg:
+        for i in range(4):  # a dashboard's calls: more than the pages' limit plus the reserve (3)
+            tg.start_soon(hold, admission, release, log, f"get{i}")
+        await anyio.wait_all_tasks_blocked()
+        for i in range(2):
+            with bulk_requests(500):
+                tg.start_soon(hold, admission, release, log, f"page{i}")
+        await anyio.wait_all_tasks_blocked()
+        assert log[-1] == "page0" and admission.bulk_in_flight == 1 and admission.waiting == (0, 1)
+        release.set()
+    assert admission.in_flight == 0 and len(log) == 6
+
+
+@pytest.mark.anyio
+async def test_interactive_overload_answers_cut_the_interactive_cap_once_per_event() -> None:
+    clock = Clock()
+    limiter = fixed(4)
+    admission = Admission(limiter, reserve=1, clock=clock, max_in_flight=16)
+    release = anyio.Event()
+
+    async def refused() -> None:
+        with contextlib.suppress(ServerError):
+            async with admission.slot():
+                await release.wait()
+                raise ServerError(status=503, method="GET", url="/x", body=b"", headers={})
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(16):
+            tg.start_soon(refused)
+        await anyio.wait_all_tasks_blocked()
+        assert admission.interactive_in_flight == 16
+        clock.now += 0.05
+        release.set()  # 16 answers of 503 to calls sent together: one congestion event
+    cap = admission.interactive_cap
+    assert (cap.drops, cap.cuts, admission.interactive_limit, cap.limit(16)) == (16, 1, 16, 8)
+    assert limiter.drops == 0  # the pages' limit is not the interactive calls' business
+    log: list[str] = []
+    release = anyio.Event()
+    async with anyio.create_task_group() as tg:
+        for i in range(10):
+            tg.start_soon(hold, admission, release, log, f"get{i}")
+        await anyio.wait_all_tasks_blocked()
+        assert admission.interactive_in_flight == 8 and admission.waiting == (2, 0)
+        assert "8 interactive calls and 0 export pages in flight" in admission.slot_label()
+        release.set()
+    assert cap.limit(16) == 9 and admission.in_flight == 0  # 10 answers at a cap of about 8.6: one more

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from krill_async._limiter import VegasLimiter
+from krill_async._limiter import AIMDCap, VegasLimiter
 
 from . import _queue_model as queue_model
 from ._queue_model import Run
@@ -215,3 +215,37 @@ def test_a_sample_from_early_in_the_ramp_does_not_throw_the_limit_back() -> None
     limiter.on_sample(0.20, 2, 0.1)  # a burst on the wire: +100%
     assert not limiter.slow_start
     assert limiter.limit >= 16 * 0.5  # (with in_flight=2 it would have been cut to about 2)
+
+
+# -- the interactive calls' cap -------------------------------------------------------------------------
+
+
+def test_aimd_cap_is_unbounded_until_a_drop_and_cuts_once_per_congestion_event() -> None:
+    cap = AIMDCap()
+    assert not cap.capped and cap.limit(17) == 17 and cap.limit(5) == 5  # the ceiling is the caller's
+    assert cap.on_drop(sent_at=1.0, now=1.2, ceiling=17) == 8
+    for _ in range(30):  # 30 more 503s to requests sent with the first: the same event, no more cuts
+        assert cap.on_drop(sent_at=1.0, now=1.25, ceiling=17) == 8
+    assert cap.on_drop(sent_at=1.3, now=1.5, ceiling=17) == 4  # sent after the cut: a new event
+    assert (cap.drops, cap.cuts) == (32, 2)
+    for _ in range(20):
+        cap.on_drop(sent_at=2.0 + _, now=2.1 + _, ceiling=17)
+    assert cap.limit(17) == 1  # never below min_cap
+
+
+def test_aimd_cap_grows_back_by_one_request_per_caps_worth_of_successes() -> None:
+    cap = AIMDCap()
+    cap.on_drop(0.0, 0.1, 16)
+    assert cap.limit(16) == 8
+    for _ in range(8):
+        cap.on_success(16)
+    assert cap.limit(16) == 8  # (8.97: each answer adds 1/cap, and the cap grew meanwhile)
+    cap.on_success(16)
+    assert cap.limit(16) == 9  # about a cap's worth of answers: one request more
+    successes = 9
+    while cap.capped:
+        cap.on_success(16)
+        successes += 1
+    assert cap.limit(16) == 16 and 90 < successes < 110  # 8 + 9 + ... + 15, then unbounded again
+    with pytest.raises(ValueError):
+        AIMDCap(backoff=1.0)

@@ -295,3 +295,65 @@ async def test_interactive_overload_answers_do_not_cut_the_pages_limit() -> None
                 async with krill.isp.cpes.export(page_size=10) as records:
                     assert len([r async for r in records]) == 100
                 assert failed_pages == [20] and limiter.drops == 1  # the page's own 503 is one
+
+
+async def test_a_get_is_not_queued_behind_pages_when_max_in_flight_is_below_the_limit() -> None:
+    """``max_in_flight`` below the pages' bound used to cap only the throttle's semaphore, behind the
+    admission: 14 admitted pages queued there, and a get() after them."""
+    with anyio.fail_after(20):
+        async with held_pages() as (url, state), Krill(url, concurrency=16, max_in_flight=2) as krill:
+            assert (krill.admission.limit, krill.admission.bulk_limit) == (2, 1)
+            async with krill.isp.cpes.export(page_size=10) as records, anyio.create_task_group() as tg:
+                tg.start_soon(drain, records)
+                await wait_for(lambda: state["held"] >= 1)
+                cpe = await krill.isp.cpes.get(7)  # answered while the page is held
+                assert cpe.id == 7 and state["held"] == 1
+                state["release"].set()
+            assert records.records_yielded == COUNT
+    with pytest.raises(ValueError, match="max_in_flight"):
+        Krill(url, max_in_flight=0)  # (it silently meant the default)
+
+
+async def test_a_burst_of_gets_backs_off_a_small_server_that_answers_503() -> None:
+    """One worker, one request waiting, 503 beyond (nginx in front of a single Django worker): 60
+    concurrent get()s of a web app all succeed with the default retry policy, because their own overload
+    answers lower their cap; the pages' limit is left alone."""
+    state = {"busy": 0, "refused": 0}
+    worker = anyio.Lock()
+
+    async def detail(request: web.Request) -> web.Response:
+        if state["busy"] >= 2:
+            state["refused"] += 1
+            return web.json_response({"detail": "busy"}, status=503)
+        state["busy"] += 1
+        try:
+            async with worker:
+                await anyio.sleep(0.01)
+        finally:
+            state["busy"] -= 1
+        return web.json_response({"id": int(request.match_info["id"])})
+
+    with anyio.fail_after(30):
+        async with serve({"/api/v2/isp/cpes/{id}/": detail}) as url, Krill(url) as krill:
+            results: list[int] = []
+
+            async def get(ident: int) -> None:
+                results.append((await krill.isp.cpes.get(ident)).id)
+
+            async with anyio.create_task_group() as tg:
+                for ident in range(1, 61):
+                    tg.start_soon(get, ident)
+            cap = krill.admission.interactive_cap
+            assert sorted(results) == list(range(1, 61))
+            assert state["refused"] > 0 and cap.cuts >= 1 and krill.admission.limiter.drops == 0
+
+
+async def test_a_timeout_waiting_for_a_slot_names_who_holds_them() -> None:
+    with anyio.fail_after(20):
+        async with held_details() as (url, state), Krill(url) as krill, anyio.create_task_group() as tg:
+            for ident in range(1, 18):
+                tg.start_soon(krill.isp.cpes.get, ident)
+            await wait_for(lambda: state["held"] >= 17)
+            with pytest.raises(RequestTimeout, match="17 interactive calls and 0 export pages in flight"):
+                await krill.isp.cpes.get(99, timeout=0.3)
+            state["release"].set()
