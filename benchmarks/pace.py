@@ -19,6 +19,7 @@ process, stats are reset between rows, and goals compare rows of the same run.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import statistics
@@ -123,12 +124,15 @@ async def run_row(url: str, mode: str, args: argparse.Namespace, ids: list[int])
     await wait_idle(url)
     pacing = {"auto": "auto", "on": True, "off": False}[args.pacing]
     concurrency = "auto" if adaptive else int(mode)
-    async with Krill(url, auth=AUTH, concurrency=concurrency, max_concurrency=64, pacing=pacing) as krill:
+    # (the adaptive row's bound is the client's default unless --max-concurrency says otherwise; a fixed
+    # concurrency is its own bound)
+    bound = {} if args.max_concurrency is None or not adaptive else {"max_concurrency": args.max_concurrency}
+    async with Krill(url, auth=AUTH, concurrency=concurrency, pacing=pacing, **bound) as krill:
         if adaptive and (args.initial is not None or args.queue is not None):
             limiter = krill.admission.limiter
             krill.admission.limiter = VegasLimiter(
                 initial=limiter.limit if args.initial is None else args.initial,
-                max_limit=64,
+                max_limit=limiter.max_limit,
                 queue=limiter.queue if args.queue is None else args.queue,
                 verify_knee=limiter.verify_knee,
             )
@@ -210,7 +214,9 @@ async def main_async(args: argparse.Namespace) -> list[str]:
     say(
         f"# pace: {args.cpes} CPEs, page {args.page_size} ({page_service * 1000:.0f} ms of service), "
         f"{args.latency_ms:g} ms wire latency, queue limit {args.queue_limit}, get() every "
-        f"{args.get_interval * 1000:.0f} ms; machine load: {os.getloadavg()[0]:.1f}"
+        f"{args.get_interval * 1000:.0f} ms; adaptive bound: max_concurrency="
+        f"{args.max_concurrency or inspect.signature(Krill).parameters['max_concurrency'].default}"
+        f"{'' if args.max_concurrency else ' (the default)'}; machine load: {os.getloadavg()[0]:.1f}"
     )
     with server(args) as url:
         async with Krill(url, auth=AUTH) as krill:
@@ -267,6 +273,9 @@ def main() -> None:
     p.add_argument("--get-interval", type=float, default=0.1)
     p.add_argument("--idle-calls", type=int, default=30)
     p.add_argument("--pacing", choices=["auto", "on", "off"], default="auto", help="Krill(pacing=): auto, True, False")
+    p.add_argument(
+        "--max-concurrency", type=int, default=None, help="Krill(max_concurrency=) of the adaptive row (the default's)"
+    )
     p.add_argument("--initial", type=int, default=None, help="the adaptive limiter's first limit (the client's)")
     p.add_argument("--queue", type=float, default=None, help="the adaptive limiter's queue target (the client's)")
     p.add_argument("--pacer-target", type=float, default=None, help="the pacer's queueing delay target")
