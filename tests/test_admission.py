@@ -10,6 +10,7 @@ import contextlib
 import random
 
 import anyio
+import anyio.abc
 import anyio.lowlevel
 import pytest
 
@@ -36,6 +37,17 @@ async def hold(
     async with admission.slot(interactive=interactive):
         log.append(name)
         await release.wait()
+
+
+async def start_pages(
+    tg: anyio.abc.TaskGroup, admission: Admission, release: anyio.Event, log: list[str], n: int
+) -> None:
+    """Start ``n`` export pages held until ``release``, named page0..; return once they are all admitted or
+    waiting."""
+    for i in range(n):
+        with bulk_requests(500):
+            tg.start_soon(hold, admission, release, log, f"page{i}")
+    await anyio.wait_all_tasks_blocked()
 
 
 @pytest.mark.anyio
@@ -67,10 +79,7 @@ async def test_pages_leave_the_reserve_to_interactive_calls() -> None:
     log: list[str] = []
     release = anyio.Event()
     async with anyio.create_task_group() as tg:
-        for i in range(5):  # two exports' pages on one client share one budget
-            with bulk_requests(500):
-                tg.start_soon(hold, admission, release, log, f"page{i}")
-        await anyio.wait_all_tasks_blocked()
+        await start_pages(tg, admission, release, log, 5)  # two exports' pages on one client share one budget
         assert len(log) == admission.bulk_limit == 4 and admission.limit == 5
         tg.start_soon(hold, admission, release, log, "get")
         await anyio.wait_all_tasks_blocked()
@@ -210,10 +219,7 @@ async def test_the_reserve_stays_free_while_the_limit_shrinks() -> None:
         log: list[str] = []
         release = anyio.Event()
         async with anyio.create_task_group() as tg:
-            for i in range(8):
-                with bulk_requests(500):
-                    tg.start_soon(hold, admission, release, log, f"page{i}")
-            await anyio.wait_all_tasks_blocked()
+            await start_pages(tg, admission, release, log, 8)
             admission.limiter.on_drop(clock.now)  # a page's 503: the limit halves, 8 pages still out
             assert (admission.bulk_limit, admission.limit, admission.in_flight) == (4, 5, 8)
             with bulk_requests(500):
@@ -255,10 +261,7 @@ async def test_max_in_flight_bounds_the_pages_limit_so_nothing_admitted_waits_ag
     log: list[str] = []
     release = anyio.Event()
     async with anyio.create_task_group() as tg:
-        for i in range(6):
-            with bulk_requests(500):
-                tg.start_soon(hold, admission, release, log, f"page{i}")
-        await anyio.wait_all_tasks_blocked()
+        await start_pages(tg, admission, release, log, 6)
         assert admission.bulk_in_flight == 2 and admission.waiting == (0, 4)
         tg.start_soon(hold, admission, release, log, "get")
         await anyio.wait_all_tasks_blocked()
@@ -276,10 +279,7 @@ async def test_one_page_moves_while_interactive_calls_hold_the_pages_room() -> N
         for i in range(4):  # a dashboard's calls: more than the pages' limit plus the reserve (3)
             tg.start_soon(hold, admission, release, log, f"get{i}")
         await anyio.wait_all_tasks_blocked()
-        for i in range(2):
-            with bulk_requests(500):
-                tg.start_soon(hold, admission, release, log, f"page{i}")
-        await anyio.wait_all_tasks_blocked()
+        await start_pages(tg, admission, release, log, 2)
         assert log[-1] == "page0" and admission.bulk_in_flight == 1 and admission.waiting == (0, 1)
         release.set()
     assert admission.in_flight == 0 and len(log) == 6

@@ -24,6 +24,16 @@ pytestmark = pytest.mark.anyio
 COUNT = 400
 
 
+async def held_until_released(state: dict[str, Any]) -> None:
+    """Hold a request until ``state["release"]`` is set, counting ``held`` and their ``peak``."""
+    state["held"] += 1
+    state["peak"] = max(state["peak"], state["held"])
+    try:
+        await state["release"].wait()
+    finally:
+        state["held"] -= 1
+
+
 @asynccontextmanager
 async def held_pages(delay: float = 0.0) -> AsyncIterator[tuple[str, dict[str, Any]]]:
     """Pages after the first are held until ``state["release"]`` is set, then answered after ``delay``
@@ -35,12 +45,7 @@ async def held_pages(delay: float = 0.0) -> AsyncIterator[tuple[str, dict[str, A
         limit = int(request.query.get("limit", "10"))
         state["log"].append(("page", offset))
         if offset:
-            state["held"] += 1
-            state["peak"] = max(state["peak"], state["held"])
-            try:
-                await state["release"].wait()
-            finally:
-                state["held"] -= 1
+            await held_until_released(state)
         await anyio.sleep(delay)
         rows = [{"id": i} for i in range(offset + 1, min(COUNT, offset + limit) + 1)]
         following = f"http://pre1:4280/api/v2/isp/cpes/?limit={limit}&offset={offset + limit}"
@@ -233,12 +238,7 @@ async def held_details() -> AsyncIterator[tuple[str, dict[str, Any]]]:
     state: dict[str, Any] = {"release": anyio.Event(), "held": 0, "peak": 0}
 
     async def detail(request: web.Request) -> web.Response:
-        state["held"] += 1
-        state["peak"] = max(state["peak"], state["held"])
-        try:
-            await state["release"].wait()
-        finally:
-            state["held"] -= 1
+        await held_until_released(state)
         return web.json_response({"id": int(request.match_info["id"])})
 
     async with serve({"/api/v2/isp/cpes/{id}/": detail}) as url:
