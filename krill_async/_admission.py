@@ -121,10 +121,11 @@ class Ticket:
 class Admission:
     """Client-wide admission under a `VegasLimiter`: ``async with admission.slot(): <one request>``.
 
-    Interactive requests are admitted while fewer than ``interactive_limit`` requests are in flight; bulk requests
-    (inside `bulk_requests()`, or ``interactive=False``) while fewer than ``bulk_limit`` bulk requests
-    (the limiter's limit) and fewer than ``limit`` requests are, and never while an interactive request
-    waits. ``limit`` is ``bulk_limit + reserve``. Within a class, the earliest deadline first (the
+    Interactive requests are admitted while fewer than ``interactive_limit`` requests are in flight (and
+    fewer interactive ones than ``interactive_cap`` allows); bulk requests (inside `bulk_requests()`, or
+    ``interactive=False``) while fewer than ``bulk_limit`` bulk requests (the limiter's limit) and fewer
+    than ``limit`` requests are, and never while an interactive request waits. ``limit`` is
+    ``bulk_limit + reserve``, at most ``max_in_flight``. Within a class, the earliest deadline first (the
     calls' ``timeout.total``), then first come first served: a page retrying after a 503 goes before the
     pages scheduled after it, which would otherwise take every slot of a lowered limit while its own
     deadline runs out.
@@ -199,9 +200,8 @@ class Admission:
 
     @property
     def interactive_limit(self) -> int:
-        """Requests that may be in flight when the next one is interactive: ``max_in_flight`` (None:
-        ``limit``), lowered by the interactive calls' own overload answers (``interactive_cap``) to count
-        interactive ones only."""
+        """Requests of any kind that may be in flight when the next one is interactive: ``max_in_flight``
+        (None: ``limit``). Interactive calls also stay under ``interactive_cap``, which counts only them."""
         return self.limit if self.max_in_flight is None else self.max_in_flight
 
     @property
@@ -272,7 +272,7 @@ class Admission:
     def slot_label(self) -> str:
         """What a request waiting for a slot waits for, with who holds the slots (for timeout messages)."""
         cap = self.interactive_cap.limit(self.interactive_limit)
-        capped = f", {cap} for interactive calls after 503s" if self.interactive_cap.capped else ""
+        capped = f", {cap} for interactive calls after overload answers" if self.interactive_cap.capped else ""
         return (
             f"a free request slot ({self.interactive_in_flight} interactive calls and {self.bulk_in_flight} "
             f"export pages in flight; adaptive limit {self.limit}{capped})"
