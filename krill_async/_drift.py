@@ -10,7 +10,7 @@ Only ``consistent=True`` makes the result exact; the report says when that would
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +61,10 @@ class DriftReport:
     ``recovered`` counts records the paging skipped, fetched one by one afterwards (consistent exports).
     ``short_pages`` counts pages the server answered short although more followed; ``reread`` how many
     records re-reading their gap brought back, ``unread`` how many it could not. ``ended_early_at`` is the
-    offset of an empty page met before ``count`` was reached: the export ended there.
+    offset of an empty page met before ``count`` was reached: the export ended there. ``unlinked_at`` is
+    where the last page ended when it linked no next page although its own ``count`` said more records
+    follow (a pagination class or a proxy that drops ``next``): the export ended there too, following the
+    links as Django REST Framework's contract says, and this says how many records the count promised.
     """
 
     count_at_start: int | None
@@ -74,6 +77,7 @@ class DriftReport:
     reread: int = 0
     unread: int = 0
     ended_early_at: int | None = None
+    unlinked_at: int | None = None
     consistent: bool = False
 
     @property
@@ -86,6 +90,7 @@ class DriftReport:
             or self.duplicates_seen > 0
             or self.short_pages > 0
             or self.ended_early_at is not None
+            or self.unlinked_at is not None
         )
 
     def summary(self) -> str:
@@ -101,8 +106,16 @@ class DriftReport:
             parts.append(f"{self.short_pages} short pages ({self.reread} re-read, {self.unread} unread)")
         if self.ended_early_at is not None:
             parts.append(f"ended at an empty page at offset {self.ended_early_at}, before the count")
+        if self.unlinked_at is not None:
+            parts.append(
+                f"the page ending at offset {self.unlinked_at} linked no next page although its count was "
+                f"{self.count_at_end}: the export ended there"
+            )
         text = "; ".join(parts)
-        if self.consistent:
+        if self.ended_early_at is not None or self.unlinked_at is not None:
+            text += ". The server's paging contradicts its own count: report it to the deployment's operators"
+        drifted = self.count_at_start != self.count_at_end or self.duplicates_seen or self.short_pages
+        if self.consistent or not drifted:
             return text
         return text + ". For an exact result, export with consistent=True."
 
@@ -125,13 +138,17 @@ class DriftTracker:
         self.reread = 0
         self.unread = 0
         self.ended_early_at: int | None = None
+        self._last_end = 0  # where the last page (the highest offset) ended, and whether it linked a next one
+        self._last_linked = True
 
-    def page(self, offset: int, items: Iterable[Any], count: int | None) -> None:
-        """A page was delivered: note its count and its duplicates with the neighbouring pages."""
+    def page(self, offset: int, items: Sequence[Any], count: int | None, *, linked: bool = True) -> None:
+        """A page was delivered: note its count, whether it ``linked`` a next page, and its duplicates with
+        the neighbouring pages."""
         if self.count_at_start is None:
             self.count_at_start = count
         if offset >= self._last_offset:
             self._last_offset, self.count_at_end = offset, count
+            self._last_end, self._last_linked = offset + len(items), linked
         if not self._dedupe:
             return
         keys = _page_keys(items, self.key)
@@ -158,6 +175,12 @@ class DriftTracker:
         if self.ended_early_at is None:
             self.ended_early_at = offset
 
+    def _unlinked_at(self) -> int | None:
+        """Where the export ended if its last page linked no next one while its own count said more."""
+        count = self.count_at_end
+        short = not self._last_linked and count is not None and self._last_end < count
+        return self._last_end if short and self.ended_early_at is None and self._last_offset >= 0 else None
+
     def report(self, *, yielded: int, duplicates_skipped: int = 0, recovered: int = 0) -> DriftReport:
         return DriftReport(
             count_at_start=self.count_at_start,
@@ -170,5 +193,6 @@ class DriftTracker:
             reread=self.reread,
             unread=self.unread,
             ended_early_at=self.ended_early_at,
+            unlinked_at=self._unlinked_at(),
             consistent=not self._dedupe,
         )

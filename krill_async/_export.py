@@ -288,7 +288,9 @@ class Export(PageCursor[T], PageProducer[T]):
                 page, unread = await self.query.fill_gap(page, expected)
             slot.page = page
             tracker.short(reread=len(page.items) - before, unread=unread)
-        tracker.page(page.offset, page.items, page.count)
+        # (a page that reaches the export's limit needs no next one)
+        reached_end = self._end is not None and page.offset + len(page.items) >= self._end
+        tracker.page(page.offset, page.items, page.count, linked=page.next_url is not None or reached_end)
         return page
 
     def _report(self) -> None:

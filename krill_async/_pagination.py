@@ -140,7 +140,8 @@ class ListQuery(Generic[T]):
         A page shorter than its neighbours (the server answered fewer records than the page size though
         more follow) is completed by re-reading the missing offsets; an empty page that still links a next
         one ends the iteration (a server whose ``count`` lies would otherwise be followed forever). Both
-        are logged as warnings on the ``krill_async`` logger.
+        are logged as warnings on the ``krill_async`` logger, and so is a last page that links no next one
+        although its own ``count`` says more follow (the iteration ends there: the links are DRF's contract).
         """
         remaining = self.limit
         if remaining == 0:
@@ -193,6 +194,14 @@ class ListQuery(Generic[T]):
                     following = with_params(following, [("limit", str(asked))])
             else:
                 asked = step
+            if page.next_url is None and page.count is not None and page.offset + len(page.items) < page.count:
+                log.warning(
+                    "the page ending at offset %d of %s links no next page although its count is %d: "
+                    "stopping there (the server's paging contradicts its own count)",
+                    page.offset + len(page.items),
+                    redact_url(self.url),
+                    page.count,
+                )
             yield page
             url = following
 

@@ -8,6 +8,7 @@ test's own that counts every request.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from typing import Any
 
@@ -205,3 +206,58 @@ async def test_the_sequential_iterator_ends_against_short_pages_with_a_constant_
             except KrillError:
                 pass  # a PaginationError is a fine end
             assert len(srv.log) < 20
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+async def test_a_last_page_without_next_before_its_count_is_reported(
+    ordered: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A pagination class (or a proxy) that drops ``next`` while its own ``count`` says more follow: the
+    export follows the links, as DRF's contract says, and reports the records the count promised."""
+    rows = [cpe(i) for i in range(1, 61)]
+    dropped_after = {"offset": 20}
+
+    async def handler(request: web.Request) -> web.Response:
+        offset = int(request.query.get("offset", "0"))
+        limit = int(request.query.get("limit", "10"))
+        answer = page(request, rows[: offset + limit], count=60)  # count 60, but no next past `offset`
+        if offset >= dropped_after["offset"]:
+            body = json.loads(answer.body)  # type: ignore[arg-type]
+            return json_response({**body, "next": None})
+        return answer
+
+    with anyio.fail_after(10), caplog.at_level("WARNING", logger="krill_async"):
+        async with serve(handler) as srv, client(srv.url) as krill:
+            dropped_after["offset"] = 0  # the first page already drops it: nothing planned from count
+            async with krill.isp.cpes.export(page_size=20, ordered=ordered) as records:
+                ids = [r.id async for r in records]
+            assert ids == list(range(1, 21)) and records.drift is not None
+            assert records.drift.changed and records.drift.unlinked_at == 20
+            assert "linked no next page although its count was 60" in caplog.text
+            assert "consistent=True" not in records.drift.summary()  # it would not help
+            dropped_after["offset"] = 40  # planned from count: every page is asked for anyway
+            async with krill.isp.cpes.export(page_size=20, ordered=ordered) as records:
+                assert sorted([r.id async for r in records]) == list(range(1, 61))
+            assert records.drift is not None and not records.drift.changed
+            dropped_after["offset"] = 0
+            async with krill.isp.cpes.export(page_size=20, ordered=ordered, limit=20) as records:
+                assert len([r async for r in records]) == 20  # the limit was reached: nothing missing
+            assert records.drift is not None and records.drift.unlinked_at is None
+
+
+async def test_a_last_page_without_next_before_its_count_is_logged_by_the_sequential_iterator(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rows = [cpe(i) for i in range(1, 61)]
+
+    async def handler(request: web.Request) -> web.Response:
+        body = json.loads(page(request, rows).body)  # type: ignore[arg-type]
+        return json_response({**body, "next": None})  # count 60, never a next link
+
+    with anyio.fail_after(10), caplog.at_level("WARNING", logger="krill_async"):
+        async with serve(handler) as srv, client(srv.url) as krill:
+            assert len([r async for r in krill.isp.cpes.list(page_size=20)]) == 20
+            assert "links no next page although its count is 60" in caplog.text
+            caplog.clear()
+            assert len([r async for r in krill.isp.cpes.list(page_size=20, limit=20)]) == 20
+            assert "links no next page" not in caplog.text  # the limit was reached: nothing missing
