@@ -101,9 +101,13 @@ class Ticket:
     answered_at: float | None = None
     #: The pacer's number for this request (None: not paced).
     send: int | None = None
+    #: Whether the drop was the server's refusal (429, 502/503/504), not a timeout: only refusals lower the
+    #: interactive calls' cap (a timeout may be one slow endpoint's own, not the server's load).
+    refused: bool = False
 
-    def drop(self) -> None:
+    def drop(self, *, refused: bool = True) -> None:
         self.outcome = "drop"
+        self.refused = refused
 
     def answered(self, status: int) -> None:
         """Classify an HTTP status read inside the slot (the transport raises its typed error only after
@@ -136,9 +140,11 @@ class Admission:
     Their overload answers do not lower the pages' limit either: a 504 from a slow report or a 429 from a
     throttle of one view (Django REST Framework's ``ScopedRateThrottle``) says nothing about the pages'
     endpoint, and halving the exports' limit for it once per round trip would starve them while a
-    dashboard polls. They lower the interactive calls' own cap instead (``interactive_cap``, an
-    `AIMDCap`: halved per congestion event, one request back per cap's worth of successes), so a burst
-    of a web app's calls backs off a small server that answers 503, as the pages do.
+    dashboard polls. Their refusals (429, 502/503/504; not timeouts, which may be one slow endpoint's
+    own) lower the interactive calls' own cap instead (``interactive_cap``, an `AIMDCap`: halved per
+    congestion event, one request back per cap's worth of successes, never below 2 so that one slow call
+    cannot hold every other one back), so a burst of a web app's calls backs off a small server that
+    answers 503, as the pages do.
 
     ``max_in_flight`` caps every request in flight (None: ``limit``); ``limit`` and ``bulk_limit`` never
     exceed it, so a request admitted here never waits again behind another one for the client's own
@@ -172,7 +178,7 @@ class Admission:
         self.sample_interactive = sample_interactive
         self.max_in_flight = max_in_flight
         #: The interactive calls' own cap, from their overload answers (unbounded until one comes).
-        self.interactive_cap = AIMDCap()
+        self.interactive_cap = AIMDCap(min_cap=2)
         #: Spaces bulk sends so pages reach the server as its workers free (None: not paced).
         self.pacer = pacer
         self._turns: list[_Waiter] = []  # bulk requests pass the pacer one at a time, the most urgent first
@@ -252,7 +258,10 @@ class Admission:
             yield ticket
         except BaseException as exc:
             if ticket.outcome is None:
-                ticket.outcome = "drop" if isinstance(exc, Exception) and self._overload(exc) else "discard"
+                if isinstance(exc, Exception) and self._overload(exc):
+                    ticket.drop(refused=isinstance(exc, APIStatusError))
+                else:
+                    ticket.discard()
             raise
         finally:
             self._finish(ticket)
@@ -374,7 +383,7 @@ class Admission:
         if ticket.interactive:
             if ticket.outcome is None:
                 self.interactive_cap.on_success(self.interactive_limit)
-            elif ticket.outcome == "drop":
+            elif ticket.outcome == "drop" and ticket.refused:
                 self.interactive_cap.on_drop(ticket.started, now, self.interactive_limit)
         self._release(ticket.interactive)
 

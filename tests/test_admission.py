@@ -318,3 +318,22 @@ async def test_interactive_overload_answers_cut_the_interactive_cap_once_per_eve
         assert "8 interactive calls and 0 export pages in flight" in admission.slot_label()
         release.set()
     assert cap.limit(16) == 9 and admission.in_flight == 0  # 10 answers at a cap of about 8.6: one more
+
+
+@pytest.mark.anyio
+async def test_interactive_timeouts_leave_the_interactive_cap_and_refusals_keep_it_at_two() -> None:
+    """A timeout may be one slow endpoint's own (a graph computed for a minute): it does not lower the cap
+    of every other interactive call. Refusals do, down to 2, so one slow call never holds all the others."""
+    clock = Clock()
+    admission = Admission(fixed(4), clock=clock, max_in_flight=16)
+    cap = admission.interactive_cap
+    for _ in range(5):
+        with pytest.raises(RequestTimeout):
+            async with admission.slot():
+                raise RequestTimeout("slow", method="GET", url="/x")
+    assert cap.drops == 0 and not cap.capped
+    for _ in range(10):  # ten congestion events, each from a call sent after the last cut
+        clock.now += 1.0
+        async with admission.slot() as ticket:
+            ticket.answered(503)
+    assert cap.cuts == 10 and cap.limit(16) == 2
