@@ -15,15 +15,13 @@ lives in the pure `VegasLimiter`; this module only measures and queues.
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import contextlib
 import itertools
 import math
 import operator
 import time
-from collections.abc import AsyncIterator, Callable, Hashable, Iterator
-from contextvars import ContextVar
+from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass, field
 
 import anyio
@@ -32,32 +30,10 @@ import anyio.lowlevel
 from ._deadline import call_started, waiting_for
 from ._limiter import AIMDCap, VegasLimiter
 from ._pacer import Pacer
-from .errors import APIStatusError, RequestTimeout, Throttled
+from ._ticket import Ticket, bulk_requests, is_bulk, is_overload
+from .errors import APIStatusError
 
 __all__ = ["Admission", "Ticket", "bulk_requests", "is_overload"]
-
-_BULK: ContextVar[tuple[Hashable] | None] = ContextVar("krill_bulk_requests", default=None)
-_OVERLOAD_STATUSES = frozenset({502, 503, 504})
-
-
-@contextlib.contextmanager
-def bulk_requests(key: Hashable = None) -> Iterator[None]:
-    """Mark the requests made inside this block (in this task) as bulk, for example export pages.
-
-    ``key`` tells the limiter which requests have comparable round trips (use the page size)."""
-    token = _BULK.set((key,))
-    try:
-        yield
-    finally:
-        _BULK.reset(token)
-
-
-def is_overload(exc: BaseException) -> bool:
-    """Whether an error means "the server is past its capacity": 429, 502/503/504, a timeout (typed, or
-    still the raw ``asyncio``/aiohttp timeout when raised inside the transport's slot)."""
-    if isinstance(exc, Throttled | RequestTimeout | TimeoutError | asyncio.TimeoutError):
-        return True
-    return isinstance(exc, APIStatusError) and exc.status in _OVERLOAD_STATUSES
 
 
 @dataclass(eq=False)
@@ -82,44 +58,6 @@ def _grant(queue: list[_Waiter]) -> None:
 
 def _pacing_label(pacer: Pacer) -> str:
     return f"its turn under the export's pacing ({pacer.interval * 1000:.0f} ms per page)"
-
-
-@dataclass(eq=False)
-class Ticket:
-    """One admitted request. By default its outcome is read from how the block ends; call `drop()`
-    (overloaded answer handled by the caller) or `discard()` (nothing to learn) to override that."""
-
-    interactive: bool
-    key: Hashable
-    in_flight: int
-    started: float
-    outcome: str | None = None
-    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
-    #: When the answer's status line arrived (set by `answered()`): the round trip the limiter learns
-    #: from ends there, so reading the body (which waits on the client's own busy event loop while other
-    #: pages decode) is not mistaken for the server's queue.
-    answered_at: float | None = None
-    #: The pacer's number for this request (None: not paced).
-    send: int | None = None
-    #: Whether the drop was the server's refusal (429, 502/503/504), not a timeout: only refusals lower the
-    #: interactive calls' cap (a timeout may be one slow endpoint's own, not the server's load).
-    refused: bool = False
-
-    def drop(self, *, refused: bool = True) -> None:
-        self.outcome = "drop"
-        self.refused = refused
-
-    def answered(self, status: int) -> None:
-        """Classify an HTTP status read inside the slot (the transport raises its typed error only after
-        leaving it): 429 and 502/503/504 are drops, other errors teach nothing, successes are samples."""
-        self.answered_at = self.clock()
-        if status == 429 or status in _OVERLOAD_STATUSES:
-            self.drop()
-        elif status >= 400:
-            self.discard()
-
-    def discard(self) -> None:
-        self.outcome = "discard"
 
 
 class Admission:
@@ -233,7 +171,7 @@ class Admission:
         there (bulk) or None (interactive). Success feeds the round trip; an overload error (see
         `is_overload()`) counts as a drop; any other error or a cancellation teaches nothing.
         """
-        bulk = _BULK.get()
+        bulk = is_bulk()
         if interactive is None:
             interactive = bulk is None
         if key is None and not interactive and bulk is not None:

@@ -15,10 +15,10 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectSendStream
 from yarl import URL
 
-from ._admission import bulk_requests
 from ._page import Page
 from ._paging import LinkGuard, offset_of, plan_offsets
 from ._resume import ResumePoint
+from ._ticket import bulk_requests
 from ._urls import with_params
 from .errors import KrillError
 

@@ -13,8 +13,9 @@ from contextlib import asynccontextmanager
 
 import anyio
 
-from ._admission import Admission, Ticket
+from ._admission import Admission
 from ._deadline import waiting_for
+from ._ticket import Ticket
 
 __all__ = ["Throttle"]
 
