@@ -30,7 +30,7 @@ import anyio.lowlevel
 from ._deadline import call_started, waiting_for
 from ._limiter import AIMDCap, VegasLimiter
 from ._pacer import Pacer
-from ._ticket import Ticket, bulk_requests, is_bulk, is_overload
+from ._ticket import REFUSAL_STATUSES, Ticket, bulk_requests, is_bulk, is_overload
 from .errors import APIStatusError
 
 __all__ = ["Admission", "Ticket", "bulk_requests", "is_overload"]
@@ -78,11 +78,13 @@ class Admission:
     Their overload answers do not lower the pages' limit either: a 504 from a slow report or a 429 from a
     throttle of one view (Django REST Framework's ``ScopedRateThrottle``) says nothing about the pages'
     endpoint, and halving the exports' limit for it once per round trip would starve them while a
-    dashboard polls. Their refusals (429, 502/503/504; not timeouts, which may be one slow endpoint's
-    own) lower the interactive calls' own cap instead (``interactive_cap``, an `AIMDCap`: halved per
-    congestion event, one request back per cap's worth of successes, never below 2 so that one slow call
-    cannot hold every other one back), so a burst of a web app's calls backs off a small server that
-    answers 503, as the pages do.
+    dashboard polls. Their refusals for load (502, 503: not a 429, which pauses the whole client anyway
+    and may be one view's throttle, nor a 504 or a timeout, which may be one slow endpoint's own) lower the
+    interactive calls' own cap instead (``interactive_cap``, an `AIMDCap`: halved per congestion event, a
+    refusal only while at least half the cap was in flight, one request back per cap's worth of
+    successes, lifted after a quiet spell, never below 2, so that one long call cannot hold every other
+    one back),
+    so a burst of a web app's calls backs off a small server that answers 503, as the pages do.
 
     ``max_in_flight`` caps every request in flight (None: ``limit``); ``limit`` and ``bulk_limit`` never
     exceed it, so a request admitted here never waits again behind another one for the client's own
@@ -116,7 +118,7 @@ class Admission:
         self.sample_interactive = sample_interactive
         self.max_in_flight = max_in_flight
         #: The interactive calls' own cap, from their overload answers (unbounded until one comes).
-        self.interactive_cap = AIMDCap(min_cap=2)
+        self.interactive_cap = AIMDCap()
         #: Spaces bulk sends so pages reach the server as its workers free (None: not paced).
         self.pacer = pacer
         self._turns: list[_Waiter] = []  # bulk requests pass the pacer one at a time, the most urgent first
@@ -192,12 +194,13 @@ class Admission:
             clock=self._clock,
             send=send,
         )
+        ticket.interactive_in_flight = self.interactive_in_flight if interactive else 0
         try:
             yield ticket
         except BaseException as exc:
             if ticket.outcome is None:
                 if isinstance(exc, Exception) and self._overload(exc):
-                    ticket.drop(refused=isinstance(exc, APIStatusError))
+                    ticket.drop(refused=isinstance(exc, APIStatusError) and exc.status in REFUSAL_STATUSES)
                 else:
                     ticket.discard()
             raise
@@ -209,7 +212,9 @@ class Admission:
     def _can_admit(self, interactive: bool) -> bool:
         total = self.interactive_limit
         if interactive:
-            return self.in_flight < total and self.interactive_in_flight < self.interactive_cap.limit(total)
+            return self.in_flight < total and self.interactive_in_flight < self.interactive_cap.limit(
+                total, self._clock()
+            )
         if self._interactive:
             return False
         if self.bulk_in_flight == 0:  # one page always moves: interactive calls slow exports, never stop them
@@ -218,8 +223,9 @@ class Admission:
 
     def slot_label(self) -> str:
         """What a request waiting for a slot waits for, with who holds the slots (for timeout messages)."""
-        cap = self.interactive_cap.limit(self.interactive_limit)
-        capped = f", {cap} for interactive calls after overload answers" if self.interactive_cap.capped else ""
+        now = self._clock()
+        cap = self.interactive_cap.limit(self.interactive_limit, now)
+        capped = f", {cap} for interactive calls after refusals" if self.interactive_cap.capped(now) else ""
         return (
             f"a free request slot ({self.interactive_in_flight} interactive calls and {self.bulk_in_flight} "
             f"export pages in flight; adaptive limit {self.limit}{capped})"
@@ -320,9 +326,10 @@ class Admission:
                 pacer.on_drop()
         if ticket.interactive:
             if ticket.outcome is None:
-                self.interactive_cap.on_success(self.interactive_limit)
+                self.interactive_cap.on_success(self.interactive_limit, now)
             elif ticket.outcome == "drop" and ticket.refused:
-                self.interactive_cap.on_drop(ticket.started, now, self.interactive_limit)
+                cap = self.interactive_cap
+                cap.on_drop(ticket.started, now, self.interactive_limit, ticket.interactive_in_flight)
         self._release(ticket.interactive)
 
     def _release(self, interactive: bool) -> None:

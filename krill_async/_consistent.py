@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from yarl import URL
 
 from ._drift import DriftTracker
-from ._urls import quote_identifier
+from ._urls import quote_identifier, redact_url
 from .errors import NotFound
 
 if TYPE_CHECKING:
@@ -59,5 +60,7 @@ async def finish_consistent(export: Export[T]) -> list[T]:
         duplicates_skipped=export.duplicates_skipped,
         recovered=len(recovered),
     )
-    export.drift = replace(report, count_at_start=export.count, count_at_end=count_at_end)
+    export.drift = drift = replace(report, count_at_start=export.count, count_at_end=count_at_end)
+    if drift.changed:  # as every export does (the others in Export._report)
+        logging.getLogger("krill_async").warning("export of %s drifted: %s", redact_url(query.url), drift.summary())
     return recovered

@@ -108,8 +108,8 @@ class DriftReport:
             parts.append(f"ended at an empty page at offset {self.ended_early_at}, before the count")
         if self.unlinked_at is not None:
             parts.append(
-                f"the page ending at offset {self.unlinked_at} linked no next page although its count was "
-                f"{self.count_at_end}: the export ended there"
+                f"the page ending at offset {self.unlinked_at} linked no next page although its own count said "
+                "more follow: the paging ended there"
             )
         text = "; ".join(parts)
         if self.ended_early_at is not None or self.unlinked_at is not None:

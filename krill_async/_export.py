@@ -17,8 +17,9 @@ from ._cursor import PageCursor
 from ._drift import DriftReport, DriftTracker, key_of
 from ._export_producer import PageProducer, PageSlot
 from ._page import Page
+from ._paging import contradicts_count
 from ._resume import ResumePoint
-from ._urls import redact_url
+from ._urls import query_int, redact_url
 from .errors import KrillError
 
 if TYPE_CHECKING:
@@ -290,7 +291,11 @@ class Export(PageCursor[T], PageProducer[T]):
             tracker.short(reread=len(page.items) - before, unread=unread)
         # (a page that reaches the export's limit needs no next one)
         reached_end = self._end is not None and page.offset + len(page.items) >= self._end
-        tracker.page(page.offset, page.items, page.count, linked=page.next_url is not None or reached_end)
+        asked = query_int(page.url, "limit")
+        contradicts = not reached_end and contradicts_count(
+            offset=page.offset, asked=asked, count=page.count, linked=page.next_url is not None
+        )
+        tracker.page(page.offset, page.items, page.count, linked=not contradicts)
         return page
 
     def _report(self) -> None:

@@ -261,56 +261,75 @@ class VegasLimiter:
 
 
 class AIMDCap:
-    """A cap on requests that teach no round trips (interactive calls), from their overload answers alone.
+    """A cap on requests that teach no round trips (interactive calls), from the server's refusals alone.
 
     Additive increase, multiplicative decrease (Chiu and Jain, "Analysis of the increase and decrease
     algorithms for congestion avoidance in computer networks", 1989; TCP Reno's congestion avoidance,
-    RFC 5681): an overload answer multiplies the cap by ``backoff``, once per congestion event (a drop of
-    a request sent before the last cut is part of that cut's event: TCP's one cut per window, or 40
+    RFC 5681): a refusal multiplies the cap by ``backoff``, once per congestion event (a refusal of a
+    request sent before the last cut is part of that cut's event: TCP's one cut per window, or 40
     concurrent 503s would take a cap of 17 to 1 at once), and each success adds ``1/cap`` (one request per
-    cap's worth of answers). There is no cap (``math.inf``) until the first drop, and none again once it
-    grows back to the caller's ceiling (read at each call: it may be another object's limit).
+    cap's worth of answers). A refusal of a request sent while fewer than half the cap were in flight cuts
+    nothing: the cap did not overload the server (a deploy restarting, answering 503 to the one call
+    retrying through it, would otherwise take the cap from 17 to 2 for every call after it).
+
+    There is no cap (``math.inf``) until the first refusal, and none again once it grows back to the
+    caller's ceiling (read at each call: it may be another object's limit), or once ``recover_after``
+    seconds pass with no cut: a client that went quiet after a blip would otherwise keep the blip's cap
+    for its next burst, which then probes the server again (a server still refusing halves it at once).
+    It never goes below ``min_cap`` (2): one long call (a report, a streamed body) must not hold every
+    other interactive call back. (A floor of a quarter of the ceiling was tried against two long calls: a
+    burst of 60 calls on a server that serves 2 at a time then kept 3 refused per round, and 1-5 of the 60
+    ran out of retries in each of six runs, where a floor of 2 lost none; `recover_after` bounds how long
+    a low cap stays.)
 
     Why not the `VegasLimiter`: interactive round trips are too short and too varied to read queueing from
-    (a 30 ms get() moves by 10% with a few milliseconds of jitter), so only their drops are information.
+    (a 30 ms get() moves by 10% with a few milliseconds of jitter), so only refusals are information.
     Pure: no clock reads; times are passed in.
     """
 
-    def __init__(self, *, backoff: float = 0.5, min_cap: int = 1) -> None:
-        if not 0 < backoff < 1 or min_cap < 1:
-            raise ValueError("need 0 < backoff < 1 and min_cap >= 1")
+    def __init__(self, *, backoff: float = 0.5, min_cap: int = 2, recover_after: float = 10.0) -> None:
+        if not 0 < backoff < 1 or min_cap < 1 or recover_after <= 0:
+            raise ValueError("need 0 < backoff < 1, min_cap >= 1 and recover_after > 0")
         self.backoff = backoff
         self.min_cap = min_cap
+        self.recover_after = recover_after
         self._cap = math.inf
         self._last_cut = -math.inf
-        #: Counters for monitoring and tests: overload answers seen, and the cuts they made.
+        #: Counters for monitoring and tests: refusals seen, and the cuts they made.
         self.drops = 0
         self.cuts = 0
 
     def __repr__(self) -> str:
         return f"<AIMDCap cap={self._cap:.2f} drops={self.drops} cuts={self.cuts}>"
 
-    @property
-    def capped(self) -> bool:
-        """Whether overload answers hold the cap below the ceiling now."""
-        return math.isfinite(self._cap)
+    def capped(self, now: float) -> bool:
+        """Whether refusals hold the cap below the ceiling at ``now``."""
+        return math.isfinite(self._cap) and now - self._last_cut < self.recover_after
 
-    def limit(self, ceiling: int) -> int:
-        """Requests that may be in flight now: the cap, never above ``ceiling`` nor below ``min_cap``."""
-        cap = ceiling if not self.capped else min(ceiling, math.floor(self._cap + 1e-9))
-        return max(self.min_cap, cap)
+    def floor(self, ceiling: int) -> int:
+        """The lowest the cap goes under ``ceiling``."""
+        return min(ceiling, self.min_cap)
 
-    def on_success(self, ceiling: int) -> None:
-        if self.capped:
-            self._cap += 1.0 / self._cap
-            if self._cap >= ceiling:
-                self._cap = math.inf
+    def limit(self, ceiling: int, now: float) -> int:
+        """Requests that may be in flight at ``now``: the cap, within ``[floor(ceiling), ceiling]``."""
+        if not self.capped(now):
+            return ceiling
+        return max(self.floor(ceiling), min(ceiling, math.floor(self._cap + 1e-9)))
 
-    def on_drop(self, sent_at: float, now: float, ceiling: int) -> int:
-        """An overload answer to a request sent at ``sent_at``, seen at ``now``. Returns the new limit."""
+    def on_success(self, ceiling: int, now: float) -> None:
+        if not self.capped(now):
+            self._cap = math.inf
+            return
+        self._cap += 1.0 / max(1.0, self._cap)
+        if self._cap >= ceiling:
+            self._cap = math.inf
+
+    def on_drop(self, sent_at: float, now: float, ceiling: int, in_flight: int) -> int:
+        """A refusal of a request sent at ``sent_at`` with ``in_flight`` requests (itself included), seen at
+        ``now``. Returns the new limit."""
         self.drops += 1
-        if sent_at >= self._last_cut:
+        if sent_at > self._last_cut and 2 * in_flight >= self.limit(ceiling, now):
+            self._cap = max(float(self.floor(ceiling)), self.limit(ceiling, now) * self.backoff)
             self._last_cut = now
-            self._cap = max(float(self.min_cap), self.limit(ceiling) * self.backoff)
             self.cuts += 1
-        return self.limit(ceiling)
+        return self.limit(ceiling, now)

@@ -20,6 +20,10 @@ __all__ = ["Ticket", "bulk_requests", "is_bulk", "is_overload"]
 
 _BULK: ContextVar[tuple[Hashable] | None] = ContextVar("krill_bulk_requests", default=None)
 _OVERLOAD_STATUSES = frozenset({502, 503, 504})
+#: The statuses that lower the interactive calls' cap: the server (or its proxy) refusing work for load.
+#: Not 429 (a throttle, often of one view, which pauses the whole client anyway) nor 504 (a gateway's
+#: timeout: one slow endpoint's own, like a timeout of ours).
+REFUSAL_STATUSES = frozenset({502, 503})
 
 
 @contextlib.contextmanager
@@ -59,9 +63,11 @@ class Ticket:
     answered_at: float | None = None
     #: The pacer's number for this request (None: not paced).
     send: int | None = None
-    #: Whether the drop was the server's refusal (429, 502/503/504), not a timeout: only refusals lower the
-    #: interactive calls' cap (a timeout may be one slow endpoint's own, not the server's load).
+    #: Whether the drop was a refusal for load (``REFUSAL_STATUSES``: 502, 503): only those lower the
+    #: interactive calls' cap (a 429 or a timeout may be one view's or one slow endpoint's own).
     refused: bool = False
+    #: Interactive requests in flight when this one was sent, itself included (0 for bulk ones).
+    interactive_in_flight: int = 0
 
     def drop(self, *, refused: bool = True) -> None:
         self.outcome = "drop"
@@ -72,7 +78,7 @@ class Ticket:
         leaving it): 429 and 502/503/504 are drops, other errors teach nothing, successes are samples."""
         self.answered_at = self.clock()
         if status == 429 or status in _OVERLOAD_STATUSES:
-            self.drop()
+            self.drop(refused=status in REFUSAL_STATUSES)
         elif status >= 400:
             self.discard()
 

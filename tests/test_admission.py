@@ -306,7 +306,7 @@ async def test_interactive_overload_answers_cut_the_interactive_cap_once_per_eve
         clock.now += 0.05
         release.set()  # 16 answers of 503 to calls sent together: one congestion event
     cap = admission.interactive_cap
-    assert (cap.drops, cap.cuts, admission.interactive_limit, cap.limit(16)) == (16, 1, 16, 8)
+    assert (cap.drops, cap.cuts, admission.interactive_limit, cap.limit(16, clock.now)) == (16, 1, 16, 8)
     assert limiter.drops == 0  # the pages' limit is not the interactive calls' business
     log: list[str] = []
     release = anyio.Event()
@@ -317,23 +317,43 @@ async def test_interactive_overload_answers_cut_the_interactive_cap_once_per_eve
         assert admission.interactive_in_flight == 8 and admission.waiting == (2, 0)
         assert "8 interactive calls and 0 export pages in flight" in admission.slot_label()
         release.set()
-    assert cap.limit(16) == 9 and admission.in_flight == 0  # 10 answers at a cap of about 8.6: one more
+    assert cap.limit(16, clock.now) == 9 and admission.in_flight == 0  # 10 answers at about 8.6: one more
 
 
 @pytest.mark.anyio
-async def test_interactive_timeouts_leave_the_interactive_cap_and_refusals_keep_it_at_two() -> None:
-    """A timeout may be one slow endpoint's own (a graph computed for a minute): it does not lower the cap
-    of every other interactive call. Refusals do, down to 2, so one slow call never holds all the others."""
+async def test_only_refusals_for_load_lower_the_interactive_cap() -> None:
+    """A timeout, a 504 (a gateway's timeout) or a 429 (often one view's throttle, and the client pauses on
+    it anyway) may be one endpoint's own: they leave the cap of every other interactive call alone. 502 and
+    503 of calls that crowd the cap lower it, down to 2."""
     clock = Clock()
     admission = Admission(fixed(4), clock=clock, max_in_flight=16)
     cap = admission.interactive_cap
-    for _ in range(5):
+    for _ in range(3):
         with pytest.raises(RequestTimeout):
             async with admission.slot():
                 raise RequestTimeout("slow", method="GET", url="/x")
-    assert cap.drops == 0 and not cap.capped
-    for _ in range(10):  # ten congestion events, each from a call sent after the last cut
-        clock.now += 1.0
+        with pytest.raises(Throttled):
+            async with admission.slot():
+                raise Throttled(status=429, method="GET", url="/x", body=b"", headers={})
         async with admission.slot() as ticket:
-            ticket.answered(503)
-    assert cap.cuts == 10 and cap.limit(16) == 2
+            ticket.answered(504)
+    assert cap.drops == 0 and not cap.capped(clock.now)
+    release = anyio.Event()
+
+    async def refused(status: int) -> None:
+        async with admission.slot() as ticket:
+            await release.wait()
+            ticket.answered(status)
+
+    for status in (502, 503) * 3:  # six congestion events, each from calls sent after the last cut
+        clock.now += 1.0
+        release = anyio.Event()
+        async with anyio.create_task_group() as tg:
+            for _ in range(16):
+                tg.start_soon(refused, status)
+            await anyio.wait_all_tasks_blocked()
+            release.set()
+    # one cut per round: 16 -> 8 -> 4 -> 2, then at its floor (each round's first refusals were sent with
+    # fewer than half the cap in flight, and cut nothing)
+    assert cap.cuts == 6 and cap.limit(16, clock.now) == 2 == cap.floor(16)
+    assert admission.in_flight == 0

@@ -220,32 +220,55 @@ def test_a_sample_from_early_in_the_ramp_does_not_throw_the_limit_back() -> None
 # -- the interactive calls' cap -------------------------------------------------------------------------
 
 
-def test_aimd_cap_is_unbounded_until_a_drop_and_cuts_once_per_congestion_event() -> None:
-    cap = AIMDCap()
-    assert not cap.capped and cap.limit(17) == 17 and cap.limit(5) == 5  # the ceiling is the caller's
-    assert cap.on_drop(sent_at=1.0, now=1.2, ceiling=17) == 8
+def test_aimd_cap_is_unbounded_until_a_refusal_and_cuts_once_per_congestion_event() -> None:
+    cap = AIMDCap(min_cap=1)
+    assert not cap.capped(0.0) and cap.limit(17, 0.0) == 17 and cap.limit(5, 0.0) == 5  # the caller's ceiling
+    assert cap.on_drop(sent_at=1.0, now=1.2, ceiling=17, in_flight=17) == 8
     for _ in range(30):  # 30 more 503s to requests sent with the first: the same event, no more cuts
-        assert cap.on_drop(sent_at=1.0, now=1.25, ceiling=17) == 8
-    assert cap.on_drop(sent_at=1.3, now=1.5, ceiling=17) == 4  # sent after the cut: a new event
+        assert cap.on_drop(sent_at=1.0, now=1.25, ceiling=17, in_flight=17) == 8
+    assert cap.on_drop(sent_at=1.3, now=1.5, ceiling=17, in_flight=8) == 4  # sent after the cut: a new event
     assert (cap.drops, cap.cuts) == (32, 2)
-    for _ in range(20):
-        cap.on_drop(sent_at=2.0 + _, now=2.1 + _, ceiling=17)
-    assert cap.limit(17) == 1  # never below min_cap
+    for step in range(20):
+        cap.on_drop(sent_at=2.0 + step, now=2.1 + step, ceiling=17, in_flight=4)
+    assert cap.limit(17, 22.0) == 1  # never below min_cap
+    assert AIMDCap().floor(17) == 2 and AIMDCap().floor(1) == 1
+
+
+def test_aimd_cap_is_not_cut_by_refusals_of_requests_it_did_not_crowd() -> None:
+    """One call retrying through a deploy's restart (503, 503, 503, then 200) says nothing of how many
+    calls the server takes at once: with fewer than half the cap in flight, no cut."""
+    cap = AIMDCap()
+    for step in range(3):
+        cap.on_drop(sent_at=float(step), now=step + 0.1, ceiling=17, in_flight=1)
+    assert (cap.drops, cap.cuts, cap.capped(3.0)) == (3, 0, False)
+    cap.on_drop(sent_at=4.0, now=4.1, ceiling=17, in_flight=9)  # half the cap or more in flight: a cut
+    assert cap.cuts == 1 and cap.limit(17, 4.2) == 8
+
+
+def test_aimd_cap_lifts_after_a_quiet_spell() -> None:
+    cap = AIMDCap()  # recover_after 10 s
+    for step in range(10):
+        cap.on_drop(sent_at=float(step), now=step + 0.1, ceiling=17, in_flight=17)
+    assert cap.limit(17, 9.2) == 2 == cap.floor(17)
+    assert cap.capped(19.0) and not cap.capped(19.2)  # 10 s after the last cut: the next burst probes again
+    assert cap.limit(17, 19.2) == 17
+    cap.on_success(17, 19.2)
+    assert not cap.capped(0.0) and cap.limit(17, 0.0) == 17  # (and it stays lifted)
 
 
 def test_aimd_cap_grows_back_by_one_request_per_caps_worth_of_successes() -> None:
     cap = AIMDCap()
-    cap.on_drop(0.0, 0.1, 16)
-    assert cap.limit(16) == 8
+    cap.on_drop(0.0, 0.1, 16, 16)
+    assert cap.limit(16, 0.2) == 8
     for _ in range(8):
-        cap.on_success(16)
-    assert cap.limit(16) == 8  # (8.97: each answer adds 1/cap, and the cap grew meanwhile)
-    cap.on_success(16)
-    assert cap.limit(16) == 9  # about a cap's worth of answers: one request more
+        cap.on_success(16, 0.2)
+    assert cap.limit(16, 0.2) == 8  # (8.97: each answer adds 1/cap, and the cap grew meanwhile)
+    cap.on_success(16, 0.2)
+    assert cap.limit(16, 0.2) == 9  # about a cap's worth of answers: one request more
     successes = 9
-    while cap.capped:
-        cap.on_success(16)
+    while cap.capped(0.2):
+        cap.on_success(16, 0.2)
         successes += 1
-    assert cap.limit(16) == 16 and 90 < successes < 110  # 8 + 9 + ... + 15, then unbounded again
+    assert cap.limit(16, 0.2) == 16 and 90 < successes < 110  # 8 + 9 + ... + 15, then unbounded again
     with pytest.raises(ValueError):
         AIMDCap(backoff=1.0)

@@ -6,7 +6,7 @@ import pytest
 from yarl import URL
 
 from krill_async import PaginationError
-from krill_async._paging import LinkGuard, effective_page_size, offset_of, plan_offsets
+from krill_async._paging import LinkGuard, contradicts_count, effective_page_size, offset_of, plan_offsets
 
 
 def test_effective_size_from_capped_limit_in_next() -> None:
@@ -54,3 +54,14 @@ def test_link_guard_refuses_loops_and_backward_links() -> None:
         guard.check(URL("https://k/x/?limit=5&offset=5"))
     with pytest.raises(PaginationError):
         guard.check(URL("https://k/x/?limit=5&offset=0"))
+
+
+def test_a_page_contradicts_its_count_only_where_drf_would_have_linked_a_next_one() -> None:
+    def contradicts(offset: int, asked: int | None, count: int | None, linked: bool = False) -> bool:
+        return contradicts_count(offset=offset, asked=asked, count=count, linked=linked)
+
+    assert contradicts(0, 20, 2000)  # offset + limit < count, and no next link
+    assert not contradicts(0, 20, 2000, linked=True)
+    assert not contradicts(900, 100, 1000)  # the last page, however short (DRF's count/slice race)
+    assert not contradicts(980, 100, 1000)  # past the count
+    assert not contradicts(0, 20, None) and not contradicts(0, None, 2000)  # nothing to compare with
