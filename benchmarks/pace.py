@@ -19,7 +19,6 @@ process, stats are reset between rows, and goals compare rows of the same run.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import statistics
@@ -37,6 +36,7 @@ from typing import Any, TypeVar
 import anyio
 
 from krill_async import Krill
+from krill_async._client import DEFAULT_MAX_CONCURRENCY
 from krill_async._limiter import VegasLimiter
 from krill_async._pacer import Pacer
 
@@ -215,7 +215,7 @@ async def main_async(args: argparse.Namespace) -> list[str]:
         f"# pace: {args.cpes} CPEs, page {args.page_size} ({page_service * 1000:.0f} ms of service), "
         f"{args.latency_ms:g} ms wire latency, queue limit {args.queue_limit}, get() every "
         f"{args.get_interval * 1000:.0f} ms; adaptive bound: max_concurrency="
-        f"{args.max_concurrency or inspect.signature(Krill).parameters['max_concurrency'].default}"
+        f"{args.max_concurrency or DEFAULT_MAX_CONCURRENCY}"
         f"{'' if args.max_concurrency else ' (the default)'}; machine load: {os.getloadavg()[0]:.1f}"
     )
     with server(args) as url:

@@ -27,7 +27,6 @@ The model is the floor of the real benchmark: no CPU, no event loop, a server th
 from __future__ import annotations
 
 import argparse
-import inspect
 import statistics
 import sys
 from pathlib import Path
@@ -36,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from krill_async import Krill, _limiter  # noqa: E402
+from krill_async import _limiter  # noqa: E402
+from krill_async._client import DEFAULT_MAX_CONCURRENCY  # noqa: E402
 from krill_async._limiter import DOUBLE_BELOW, VegasLimiter  # noqa: E402
 from krill_async._pacer import PACED_INITIAL_LIMIT, SMALL_SERVER, Pacer  # noqa: E402
 from tests._queue_model import Run, simulate  # noqa: E402
@@ -45,8 +45,7 @@ SERVICE, LATENCY, PROBE_SERVICE, PROBE_EVERY = 0.102, 0.03, 0.0022, 0.1
 BOUND = LATENCY + PROBE_SERVICE + SERVICE  # an idle get() plus one page in service
 RUNS = ((0.0, 0), (0.005, 1), (0.015, 2), (0.005, 3), (0.015, 4))  # (jitter, seed)
 FIXED = (1, 2, 4, 8, 16, 32)
-#: ``Krill(max_concurrency=)``'s default: the adaptive limit's bound.
-DEFAULT_BOUND: int = inspect.signature(Krill).parameters["max_concurrency"].default
+DEFAULT_BOUND = DEFAULT_MAX_CONCURRENCY  # Krill(max_concurrency=)'s default: the adaptive limit's bound
 WORKERS = (1, 2, 4, 16)
 
 

@@ -30,8 +30,7 @@ import anyio.lowlevel
 from ._deadline import call_started, waiting_for
 from ._limiter import AIMDCap, VegasLimiter
 from ._pacer import Pacer
-from ._ticket import REFUSAL_STATUSES, Ticket, bulk_requests, is_bulk, is_overload
-from .errors import APIStatusError
+from ._ticket import Ticket, bulk_requests, is_bulk, is_overload, is_refusal
 
 __all__ = ["Admission", "Ticket", "bulk_requests", "is_overload"]
 
@@ -83,8 +82,7 @@ class Admission:
     interactive calls' own cap instead (``interactive_cap``, an `AIMDCap`: halved per congestion event, a
     refusal only while at least half the cap was in flight, one request back per cap's worth of
     successes, lifted after a quiet spell, never below 2, so that one long call cannot hold every other
-    one back),
-    so a burst of a web app's calls backs off a small server that answers 503, as the pages do.
+    one back), so a burst of a web app's calls backs off a small server that answers 503, as the pages do.
 
     ``max_in_flight`` caps every request in flight (None: ``limit``); ``limit`` and ``bulk_limit`` never
     exceed it, so a request admitted here never waits again behind another one for the client's own
@@ -200,7 +198,7 @@ class Admission:
         except BaseException as exc:
             if ticket.outcome is None:
                 if isinstance(exc, Exception) and self._overload(exc):
-                    ticket.drop(refused=isinstance(exc, APIStatusError) and exc.status in REFUSAL_STATUSES)
+                    ticket.drop(refused=is_refusal(exc))
                 else:
                     ticket.discard()
             raise

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["Krill"]
 
 _VERSION = "0.1.0"
+#: ``Krill(max_concurrency=)``'s default: the adaptive export's bound on pages in flight (also its memory:
+#: an export holds up to ``concurrency + 4`` pages; benchmarks/README.md says why 16).
+DEFAULT_MAX_CONCURRENCY = 16
 
 
 class Krill:
@@ -70,7 +73,7 @@ class Krill:
         token: str | None = None,
         timeout: Timeout | float | None = None,
         concurrency: int | Literal["auto"] = "auto",
-        max_concurrency: int = 16,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         reserve: int = 1,
         pacing: bool | Literal["auto"] = "auto",
         page_size: int = DEFAULT_PAGE_SIZE,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from yarl import URL
 
-from ._drift import DriftTracker
-from ._urls import quote_identifier, redact_url
+from ._drift import DriftTracker, log_drift
+from ._urls import quote_identifier
 from .errors import NotFound
 
 if TYPE_CHECKING:
@@ -60,7 +59,6 @@ async def finish_consistent(export: Export[T]) -> list[T]:
         duplicates_skipped=export.duplicates_skipped,
         recovered=len(recovered),
     )
-    export.drift = drift = replace(report, count_at_start=export.count, count_at_end=count_at_end)
-    if drift.changed:  # as every export does (the others in Export._report)
-        logging.getLogger("krill_async").warning("export of %s drifted: %s", redact_url(query.url), drift.summary())
+    export.drift = replace(report, count_at_start=export.count, count_at_end=count_at_end)
+    log_drift(query.url, export.drift)
     return recovered

@@ -9,14 +9,20 @@ Only ``consistent=True`` makes the result exact; the report says when that would
 
 from __future__ import annotations
 
+import logging
 import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+from yarl import URL
 
-__all__ = ["DriftReport", "DriftTracker", "key_of"]
+from ._urls import redact_url
+
+__all__ = ["DriftReport", "DriftTracker", "key_of", "log_drift"]
+
+log = logging.getLogger("krill_async")
 
 
 def key_of(record: Any, key: str) -> Any:
@@ -62,9 +68,9 @@ class DriftReport:
     ``short_pages`` counts pages the server answered short although more followed; ``reread`` how many
     records re-reading their gap brought back, ``unread`` how many it could not. ``ended_early_at`` is the
     offset of an empty page met before ``count`` was reached: the export ended there. ``unlinked_at`` is
-    where the last page ended when it linked no next page although its own ``count`` said more records
-    follow (a pagination class or a proxy that drops ``next``): the export ended there too, following the
-    links as Django REST Framework's contract says, and this says how many records the count promised.
+    where the last page ended when it linked no next page although its own ``count`` said DRF would have
+    linked one (a pagination class or a proxy that drops ``next``): the export ended there too, following
+    the links as Django REST Framework's contract says.
     """
 
     count_at_start: int | None
@@ -138,17 +144,17 @@ class DriftTracker:
         self.reread = 0
         self.unread = 0
         self.ended_early_at: int | None = None
-        self._last_end = 0  # where the last page (the highest offset) ended, and whether it linked a next one
-        self._last_linked = True
+        # where the last page (the highest offset) ended, if it linked no next page where DRF would have
+        self._last_unlinked_at: int | None = None
 
-    def page(self, offset: int, items: Sequence[Any], count: int | None, *, linked: bool = True) -> None:
-        """A page was delivered: note its count, whether it ``linked`` a next page, and its duplicates with
-        the neighbouring pages."""
+    def page(self, offset: int, items: Sequence[Any], count: int | None, *, unlinked: bool = False) -> None:
+        """A page was delivered: note its count, whether it was ``unlinked`` (no next link where DRF would
+        have given one: `Page.unlinked_early`), and its duplicates with the neighbouring pages."""
         if self.count_at_start is None:
             self.count_at_start = count
         if offset >= self._last_offset:
             self._last_offset, self.count_at_end = offset, count
-            self._last_end, self._last_linked = offset + len(items), linked
+            self._last_unlinked_at = offset + len(items) if unlinked else None
         if not self._dedupe:
             return
         keys = _page_keys(items, self.key)
@@ -175,12 +181,6 @@ class DriftTracker:
         if self.ended_early_at is None:
             self.ended_early_at = offset
 
-    def _unlinked_at(self) -> int | None:
-        """Where the export ended if its last page linked no next one while its own count said more."""
-        count = self.count_at_end
-        short = not self._last_linked and count is not None and self._last_end < count
-        return self._last_end if short and self.ended_early_at is None and self._last_offset >= 0 else None
-
     def report(self, *, yielded: int, duplicates_skipped: int = 0, recovered: int = 0) -> DriftReport:
         return DriftReport(
             count_at_start=self.count_at_start,
@@ -193,6 +193,12 @@ class DriftTracker:
             reread=self.reread,
             unread=self.unread,
             ended_early_at=self.ended_early_at,
-            unlinked_at=self._unlinked_at(),
+            unlinked_at=self._last_unlinked_at if self.ended_early_at is None else None,
             consistent=not self._dedupe,
         )
+
+
+def log_drift(url: URL, drift: DriftReport) -> None:
+    """Log what an export saw drift, if anything did (every export does, consistent or not)."""
+    if drift.changed:
+        log.warning("export of %s drifted: %s", redact_url(url), drift.summary())

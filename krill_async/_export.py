@@ -14,12 +14,11 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream
 
 from ._cursor import PageCursor
-from ._drift import DriftReport, DriftTracker, key_of
+from ._drift import DriftReport, DriftTracker, key_of, log_drift
 from ._export_producer import PageProducer, PageSlot
 from ._page import Page
-from ._paging import contradicts_count
 from ._resume import ResumePoint
-from ._urls import query_int, redact_url
+from ._urls import redact_url
 from .errors import KrillError
 
 if TYPE_CHECKING:
@@ -291,19 +290,14 @@ class Export(PageCursor[T], PageProducer[T]):
             tracker.short(reread=len(page.items) - before, unread=unread)
         # (a page that reaches the export's limit needs no next one)
         reached_end = self._end is not None and page.offset + len(page.items) >= self._end
-        asked = query_int(page.url, "limit")
-        contradicts = not reached_end and contradicts_count(
-            offset=page.offset, asked=asked, count=page.count, linked=page.next_url is not None
-        )
-        tracker.page(page.offset, page.items, page.count, linked=not contradicts)
+        tracker.page(page.offset, page.items, page.count, unlinked=page.unlinked_early and not reached_end)
         return page
 
     def _report(self) -> None:
         if self._tracker is None or self._seen is not None:
             return  # nothing was read, or a consistent export (which reports in _finish_consistent)
         self.drift = self._tracker.report(yielded=self.records_yielded)
-        if self.drift.changed:
-            log.warning("export of %s drifted: %s", redact_url(self.query.url), self.drift.summary())
+        log_drift(self.query.url, self.drift)
 
     def _release_current(self) -> None:
         slot, self._current_slot = self._current_slot, None

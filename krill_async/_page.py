@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from yarl import URL
 
 from ._decode import decode_page
-from ._paging import effective_page_size, offset_of, page_link
+from ._paging import contradicts_count, effective_page_size, offset_of, page_link
 from ._timeouts import Timeout
-from ._urls import redact_url
+from ._urls import query_int, redact_url
 
 if TYPE_CHECKING:
     from ._transport import Transport
@@ -51,6 +51,18 @@ class Page(Generic[T]):
     def dead_end(self) -> bool:
         """Empty, yet linking a next page: a server whose ``count`` lies (following it could go on forever)."""
         return self.next_url is not None and not self.items
+
+    @property
+    def unlinked_early(self) -> bool:
+        """No next link, although its own ``count`` says DRF would have linked one (see
+        `contradicts_count`): a pagination class or a proxy that drops ``next``."""
+        return contradicts_count(
+            offset=self.offset,
+            asked=query_int(self.url, "limit"),
+            received=len(self.items),
+            count=self.count,
+            linked=self.has_next,
+        )
 
     def short_of(self, expected: int) -> bool:
         """Fewer records than ``expected`` although more follow: rows the server skipped (re-read them)."""

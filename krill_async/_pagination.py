@@ -12,10 +12,10 @@ from yarl import URL
 
 from ._export import DriftReport, Export
 from ._page import Page, PageFetcher, fetch_page, make_page
-from ._paging import LinkGuard, contradicts_count
+from ._paging import LinkGuard
 from ._resume import ResumePoint
 from ._timeouts import Timeout
-from ._urls import query_int, redact_url, with_params
+from ._urls import redact_url, with_params
 
 if TYPE_CHECKING:
     from ._transport import Transport
@@ -194,12 +194,7 @@ class ListQuery(Generic[T]):
                     following = with_params(following, [("limit", str(asked))])
             else:
                 asked = step
-            if contradicts_count(
-                offset=page.offset,
-                asked=query_int(page.url, "limit"),
-                count=page.count,
-                linked=page.next_url is not None,
-            ):
+            if page.unlinked_early:
                 log.warning(
                     "the page ending at offset %d of %s links no next page although its count is %d: "
                     "stopping there (the server's paging contradicts its own count)",

@@ -66,18 +66,20 @@ def effective_page_size(*, requested: int, offset: int, next_url: URL | None, re
     return received if received > 0 else max(1, requested)
 
 
-def contradicts_count(*, offset: int, asked: int | None, count: int | None, linked: bool) -> bool:
+def contradicts_count(*, offset: int, asked: int | None, received: int, count: int | None, linked: bool) -> bool:
     """Whether a page that links no next one ends before its own ``count`` says it should.
 
     Django REST Framework links a next page exactly when ``offset + limit < count``, ``limit`` being what
     was ``asked`` for, or less (the server's ``max_limit``): so with no next link, ``offset + asked >=
     count`` always holds on a correct server. A last page shorter than its count is no breach: DRF counts
     and slices in two queries, and a row deleted between them leaves the page short, with no next link,
-    correctly. (A capped server that drops ``next`` within ``asked`` of its count is not caught.)
+    correctly. Nor is a page that holds every record up to its count (``received`` of them), as a server
+    that ignored the ``limit`` sends. (A capped server that drops ``next`` within ``asked`` of its count is
+    not caught.)
     """
     if linked or count is None or asked is None or asked < 1:
         return False
-    return offset + asked < count
+    return offset + asked < count and offset + received < count
 
 
 def plan_offsets(*, first_offset: int, page_size: int, count: int, end: int | None = None) -> range:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .errors import APIStatusError, RequestTimeout, Throttled
 
-__all__ = ["Ticket", "bulk_requests", "is_bulk", "is_overload"]
+__all__ = ["REFUSAL_STATUSES", "Ticket", "bulk_requests", "is_bulk", "is_overload", "is_refusal"]
 
 _BULK: ContextVar[tuple[Hashable] | None] = ContextVar("krill_bulk_requests", default=None)
 _OVERLOAD_STATUSES = frozenset({502, 503, 504})
@@ -44,6 +44,12 @@ def is_overload(exc: BaseException) -> bool:
     if isinstance(exc, Throttled | RequestTimeout | TimeoutError | asyncio.TimeoutError):
         return True
     return isinstance(exc, APIStatusError) and exc.status in _OVERLOAD_STATUSES
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """Whether an overload error is a refusal for load (``REFUSAL_STATUSES``), which lowers the
+    interactive calls' cap; a 429, a 504 or a timeout is not."""
+    return isinstance(exc, APIStatusError) and exc.status in REFUSAL_STATUSES
 
 
 @dataclass(eq=False)

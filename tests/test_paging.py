@@ -57,11 +57,12 @@ def test_link_guard_refuses_loops_and_backward_links() -> None:
 
 
 def test_a_page_contradicts_its_count_only_where_drf_would_have_linked_a_next_one() -> None:
-    def contradicts(offset: int, asked: int | None, count: int | None, linked: bool = False) -> bool:
-        return contradicts_count(offset=offset, asked=asked, count=count, linked=linked)
+    def contradicts(offset: int, asked: int | None, count: int | None, linked: bool = False, got: int = 20) -> bool:
+        return contradicts_count(offset=offset, asked=asked, received=got, count=count, linked=linked)
 
     assert contradicts(0, 20, 2000)  # offset + limit < count, and no next link
     assert not contradicts(0, 20, 2000, linked=True)
     assert not contradicts(900, 100, 1000)  # the last page, however short (DRF's count/slice race)
     assert not contradicts(980, 100, 1000)  # past the count
     assert not contradicts(0, 20, None) and not contradicts(0, None, 2000)  # nothing to compare with
+    assert not contradicts(0, 20, 2000, got=2000)  # a server that ignored the limit sent every record
